@@ -1,0 +1,146 @@
+/*
+ * addr.c: socket addresses as the config spells them.
+ *
+ * Only numeric hosts are accepted: a listen address that depends on name
+ * resolution at start-up would make the daemon's sockets depend on DNS.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+
+/* Parses a decimal port 0..65535 spelled with digits only. */
+static int
+parse_port(const char *s, uint16_t *port)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int
+fill_v4(const char *host, uint16_t port, struct addr *out)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
+
+	memset(out, 0, sizeof *out);
+	if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+		return -1;
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	out->len = sizeof *sin;
+	return 0;
+}
+
+static int
+fill_v6(const char *host, uint16_t port, struct addr *out)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->ss;
+
+	memset(out, 0, sizeof *out);
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+		return -1;
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	out->len = sizeof *sin6;
+	return 0;
+}
+
+/*
+ * Parses "1.2.3.4:80" or "[::1]:80" into out. On failure writes a reason
+ * into err and returns -1.
+ */
+int
+addr_parse(const char *s, struct addr *out, char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *colon, *hstart, *hend;
+	uint16_t port;
+	size_t hlen;
+
+	if (s[0] == '[') {
+		hstart = s + 1;
+		hend = strchr(hstart, ']');
+		if (hend == NULL || hend[1] != ':') {
+			snprintf(err, errlen, "'%s': expected [IPV6]:PORT", s);
+			return -1;
+		}
+		colon = hend + 1;
+	} else {
+		hstart = s;
+		colon = strrchr(s, ':');
+		if (colon == NULL) {
+			snprintf(err, errlen, "'%s': expected HOST:PORT", s);
+			return -1;
+		}
+		hend = colon;
+	}
+	if (parse_port(colon + 1, &port) == -1) {
+		snprintf(err, errlen, "'%s': port must be 0..65535", s);
+		return -1;
+	}
+	hlen = (size_t)(hend - hstart);
+	if (hlen == 0 || hlen >= sizeof host) {
+		snprintf(err, errlen, "'%s': bad host", s);
+		return -1;
+	}
+	memcpy(host, hstart, hlen);
+	host[hlen] = '\0';
+	if ((s[0] == '[' ? fill_v6 : fill_v4)(host, port, out) == -1) {
+		snprintf(err, errlen, "'%s': '%s' is not a numeric %s", s, host,
+		    s[0] == '[' ? "IPv6 address" :
+		    "IPv4 address (write IPv6 as [ADDR]:PORT)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Formats sa as "1.2.3.4:80" or "[::1]:80" into buf; returns buf. */
+char *
+addr_format(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+		snprintf(buf, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
+	} else {
+		snprintf(buf, len, "(family %d)", sa->sa_family);
+	}
+	return buf;
+}
+
+uint16_t
+addr_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)sa)->sin_port);
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
+	return 0;
+}
+
+/* True when a and b name the same family, host and port. */
+int
+addr_same(const struct addr *a, const struct addr *b)
+{
+	return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
+}

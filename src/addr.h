@@ -1,0 +1,23 @@
+/* addr.h: "HOST:PORT" and "[V6]:PORT" parsing and formatting; no sockets. */
+#ifndef NETDEMO_ADDR_H
+#define NETDEMO_ADDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+/* Longest formatted address: "[v6%scope]:65535" plus NUL. */
+#define ADDR_STRLEN	(INET6_ADDRSTRLEN + 16)
+
+struct addr {
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+};
+
+int	 addr_parse(const char *, struct addr *, char *, size_t);
+char	*addr_format(const struct sockaddr *, char *, size_t);
+int	 addr_same(const struct addr *, const struct addr *);
+uint16_t addr_port(const struct sockaddr *);
+
+#endif

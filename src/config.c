@@ -1,0 +1,548 @@
+/*
+ * config.c: from iniparser's dictionary to a validated struct config.
+ *
+ * iniparser accepts any key and lets a repeated key win silently, so every
+ * key it returns is checked against its section's table here. Errors name
+ * the file, the section and the key; iniparser knows no line numbers past
+ * its own syntax errors. Validation opens no sockets and reads no files.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <iniparser/iniparser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "service.h"
+#include "xmalloc.h"
+
+#define GLOBAL_SECTION	"netdemo"
+
+/* Keys every service section may hold. */
+static const struct conf_key common_keys[] = {
+	{ "listen", CONF_LISTEN, NULL, 0, 0, offsetof(struct svc_conf, listen) },
+	CONF_KEY_END
+};
+
+/* One section under validation: where its complaints go and what it says. */
+struct section {
+	const char		*path;
+	const char		*name;
+	const dictionary	*ini;
+	struct diag		*diag;
+};
+
+static void PRINTFLIKE(3, 4)
+section_error(const struct section *s, const char *key, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (key != NULL)
+		diag_add(s->diag, "%s: [%s] %s: %s", s->path, s->name, key, msg);
+	else
+		diag_add(s->diag, "%s: [%s] %s", s->path, s->name, msg);
+}
+
+/* The value of "section:key", or NULL when the key is absent. */
+static const char *
+section_get(const struct section *s, const char *key)
+{
+	char full[256];
+
+	snprintf(full, sizeof full, "%s:%s", s->name, key);
+	return iniparser_getstring(s->ini, full, NULL);
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0 || strcasecmp(v, no[i]) == 0) {
+			*out = strcasecmp(v, yes[i]) == 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+parse_uint(const char *v, unsigned min, unsigned max, unsigned *out)
+{
+	unsigned long n;
+	char *end;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* A relative path is taken from the config file's folder. */
+static char *
+resolve_path(const char *config_path, const char *v)
+{
+	const char *slash = strrchr(config_path, '/');
+	size_t dirlen;
+	char *p;
+
+	if (v[0] == '/' || slash == NULL)
+		return xstrdup(v);
+	dirlen = (size_t)(slash - config_path);
+	p = xmalloc(dirlen + 1 + strlen(v) + 1);
+	memcpy(p, config_path, dirlen);
+	p[dirlen] = '/';
+	strcpy(p + dirlen + 1, v);
+	return p;
+}
+
+/* Splits a comma-separated address list; -1 after naming each bad entry. */
+static int
+parse_listen(const struct section *s, const char *key, const char *v,
+    struct svc_conf *sc)
+{
+	char *copy = xstrdup(v), *tok, *save = NULL, err[256];
+	int bad = 0;
+	size_t i;
+
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		struct addr a;
+
+		tok += strspn(tok, " \t");
+		tok[strcspn(tok, " \t")] = '\0';
+		if (addr_parse(tok, &a, err, sizeof err) == -1) {
+			section_error(s, key, "%s", err);
+			bad = 1;
+			continue;
+		}
+		/* Port 0 twice is two kernel-chosen ports, not a clash. */
+		for (i = 0; i < sc->nlisten; i++)
+			if (addr_port((struct sockaddr *)&a.ss) != 0 &&
+			    addr_same(&sc->listen[i], &a))
+				break;
+		if (i < sc->nlisten) {
+			section_error(s, key, "'%s' is listed twice", tok);
+			bad = 1;
+			continue;
+		}
+		sc->listen = xreallocarray(sc->listen, sc->nlisten + 1, sizeof a);
+		sc->listen[sc->nlisten++] = a;
+	}
+	free(copy);
+	if (!bad && sc->nlisten == 0) {
+		section_error(s, key, "no address given");
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+/* Parses one value into its place in sc; -1 after complaining. */
+static int
+parse_value(const struct section *s, const struct conf_key *k, const char *v,
+    struct svc_conf *sc)
+{
+	void *field = (char *)sc + k->offset;
+
+	switch (k->type) {
+	case CONF_BOOL:
+		if (parse_bool(v, field) == 0)
+			return 0;
+		section_error(s, k->name, "'%s' is not yes or no", v);
+		return -1;
+	case CONF_UINT:
+		if (parse_uint(v, k->min, k->max, field) == 0)
+			return 0;
+		section_error(s, k->name, "'%s' is not a whole number in %u..%u",
+		    v, k->min, k->max);
+		return -1;
+	case CONF_PATH:
+		if (*v == '\0') {
+			section_error(s, k->name, "empty path");
+			return -1;
+		}
+		*(char **)field = resolve_path(s->path, v);
+		return 0;
+	case CONF_LISTEN:
+		return parse_listen(s, k->name, v, sc);
+	}
+	return -1;
+}
+
+static const struct conf_key *
+find_key(const struct conf_key *table, const char *name)
+{
+	for (; table->name != NULL; table++)
+		if (strcmp(table->name, name) == 0)
+			return table;
+	return NULL;
+}
+
+/* Edit distance, for "did you mean"; names are short, so O(n*m) is fine. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev, cur, tmp;
+	size_t row[64];
+
+	if (lb >= sizeof row / sizeof row[0])
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			cur = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < cur)
+				cur = row[j] + 1;
+			if (row[j - 1] + 1 < cur)
+				cur = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = cur;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+/* The known key closest to name, if it is a plausible typo of it. */
+static const char *
+suggest_key(const struct service *kind, const char *name)
+{
+	static const char *const fixed[] = { "service", "enabled" };
+	const struct conf_key *tables[] = { common_keys, kind->keys }, *k;
+	const char *best = NULL;
+	size_t d, bestd = 3, i;
+
+	for (i = 0; i < 2; i++)
+		if ((d = edit_distance(name, fixed[i])) < bestd)
+			bestd = d, best = fixed[i];
+	for (i = 0; i < 2; i++)
+		for (k = tables[i]; k->name != NULL; k++)
+			if ((d = edit_distance(name, k->name)) < bestd)
+				bestd = d, best = k->name;
+	return best;
+}
+
+/* The name of entry i's key if it belongs to section s, else NULL. */
+static const char *
+section_key_at(const struct section *s, ssize_t i)
+{
+	const char *key = s->ini->key[i];
+	size_t nlen = strlen(s->name);
+
+	if (key == NULL || strncmp(key, s->name, nlen) != 0 || key[nlen] != ':')
+		return NULL;
+	return key + nlen + 1;
+}
+
+/* Complains about every key of the section that its kind does not know. */
+static int
+check_unknown_keys(const struct section *s, const struct service *kind)
+{
+	const char *key, *hint;
+	int bad = 0;
+	ssize_t i;
+
+	for (i = 0; i < s->ini->size; i++) {
+		if ((key = section_key_at(s, i)) == NULL ||
+		    strcmp(key, "service") == 0 || strcmp(key, "enabled") == 0 ||
+		    find_key(common_keys, key) || find_key(kind->keys, key))
+			continue;
+		if ((hint = suggest_key(kind, key)) != NULL)
+			section_error(s, key, "unknown key (did you mean %s?)", hint);
+		else
+			section_error(s, key, "unknown key for a %s service",
+			    kind->kind);
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+/* Fills sc from a table's keys: the section's values, else the defaults. */
+static int
+apply_keys(const struct section *s, const struct conf_key *k,
+    struct svc_conf *sc)
+{
+	const char *v;
+	int bad = 0;
+
+	for (; k->name != NULL; k++) {
+		if ((v = section_get(s, k->name)) == NULL)
+			v = k->def;
+		if (v == NULL) {
+			section_error(s, k->name, "required key is missing");
+			bad = 1;
+		} else if (parse_value(s, k, v, sc) == -1)
+			bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+/* The kind a section names: `service =`, else the section's own name. */
+static const struct service *
+section_kind(const struct section *s)
+{
+	const char *v = section_get(s, "service");
+	const struct service *kind;
+	char kinds[128];
+
+	if ((kind = service_find(v != NULL ? v : s->name)) != NULL)
+		return kind;
+	service_kind_list(kinds, sizeof kinds);
+	if (v != NULL)
+		section_error(s, "service", "unknown service kind '%s' (known: %s)",
+		    v, kinds);
+	else
+		section_error(s, NULL, "unknown section: add 'service = KIND'"
+		    " (one of %s)", kinds);
+	return NULL;
+}
+
+static int
+parse_service(const struct section *s, struct svc_conf *sc)
+{
+	const char *v;
+	int bad = 0;
+
+	sc->name = xstrdup(s->name);
+	if ((sc->kind = section_kind(s)) == NULL)
+		return -1;
+	sc->enabled = sc->kind->enabled_default;
+	if ((v = section_get(s, "enabled")) != NULL &&
+	    parse_bool(v, &sc->enabled) == -1) {
+		section_error(s, "enabled", "'%s' is not yes or no", v);
+		bad = 1;
+	}
+	bad |= check_unknown_keys(s, sc->kind) == -1;
+	bad |= apply_keys(s, common_keys, sc) == -1;
+	bad |= apply_keys(s, sc->kind->keys, sc) == -1;
+	return bad ? -1 : 0;
+}
+
+static int
+parse_global(const struct section *s, struct config *conf)
+{
+	const char *key, *v;
+	int bad = 0;
+	ssize_t i;
+
+	for (i = 0; i < s->ini->size; i++) {
+		if ((key = section_key_at(s, i)) == NULL)
+			continue;
+		v = s->ini->val[i] ? s->ini->val[i] : "";
+		if (strcmp(key, "log_level") != 0) {
+			section_error(s, key, "unknown key (known: log_level)");
+			bad = 1;
+		} else if (log_level_parse(v, &conf->log_level) == -1) {
+			section_error(s, key, "'%s' is not one of error, warning,"
+			    " notice, info, debug", v);
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+/* The first address (not port 0) that both services listen on, or NULL. */
+static const struct addr *
+shared_address(const struct svc_conf *a, const struct svc_conf *b)
+{
+	size_t k, l;
+
+	for (k = 0; k < a->nlisten; k++)
+		for (l = 0; l < b->nlisten; l++)
+			if (addr_port((const struct sockaddr *)&a->listen[k].ss)
+			    != 0 && addr_same(&a->listen[k], &b->listen[l]))
+				return &a->listen[k];
+	return NULL;
+}
+
+/* Two enabled services may not share a protocol, address and port. */
+static int
+check_address_clashes(const struct config *conf, struct diag *diag)
+{
+	const struct svc_conf *a, *b;
+	const struct addr *x;
+	char buf[ADDR_STRLEN];
+	size_t i, j;
+	int bad = 0;
+
+	for (i = 0; i < conf->nsvcs; i++) {
+		for (j = i + 1; j < conf->nsvcs; j++) {
+			a = &conf->svcs[i];
+			b = &conf->svcs[j];
+			if (!a->enabled || !b->enabled ||
+			    strcmp(a->kind->proto, b->kind->proto) != 0 ||
+			    (x = shared_address(a, b)) == NULL)
+				continue;
+			diag_add(diag, "%s: [%s] listen: %s %s is also [%s]'s",
+			    conf->path, b->name, b->kind->proto,
+			    addr_format((const struct sockaddr *)&x->ss, buf,
+			    sizeof buf), a->name);
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+/* Sorts the dictionary's entries into sections; -1 after complaining. */
+static int
+parse_sections(const dictionary *ini, struct config *conf, struct diag *diag)
+{
+	struct section s = { conf->path, NULL, ini, diag };
+	int bad = 0;
+	ssize_t i;
+
+	for (i = 0; i < ini->size; i++) {
+		const char *key = ini->key[i];
+
+		if (key == NULL)
+			continue;
+		if (key[0] == ':') {
+			diag_add(diag, "%s: %s: key outside any section",
+			    conf->path, key + 1);
+			bad = 1;
+		}
+		if (strchr(key, ':') != NULL)
+			continue;
+		s.name = key;
+		if (strcmp(key, GLOBAL_SECTION) == 0) {
+			bad |= parse_global(&s, conf) == -1;
+			continue;
+		}
+		conf->svcs = xreallocarray(conf->svcs, conf->nsvcs + 1,
+		    sizeof *conf->svcs);
+		memset(&conf->svcs[conf->nsvcs], 0, sizeof *conf->svcs);
+		bad |= parse_service(&s, &conf->svcs[conf->nsvcs++]) == -1;
+	}
+	return bad ? -1 : 0;
+}
+
+/*
+ * Validates iniparser's dictionary of the file at path. Returns the config,
+ * or NULL after sending every error to diag.
+ */
+struct config *
+config_from_ini(const dictionary *ini, const char *path, struct diag *diag)
+{
+	struct config *conf = xcalloc(1, sizeof *conf);
+	int bad;
+
+	conf->path = xstrdup(path);
+	conf->log_level = LOG_LVL_INFO;
+	bad = parse_sections(ini, conf, diag) == -1;
+	if (!bad)
+		bad = check_address_clashes(conf, diag) == -1;
+	if (!bad && config_enabled_count(conf) == 0) {
+		diag_add(diag, "%s: no enabled service (add a section such as"
+		    " [echo] with a listen address)", path);
+		bad = 1;
+	}
+	if (bad) {
+		config_free(conf);
+		return NULL;
+	}
+	return conf;
+}
+
+/*
+ * iniparser reports syntax errors, with their line, through a callback that
+ * takes no context: this points at the load in progress, and only then.
+ */
+static struct diag *ini_diag;
+
+static int
+ini_error_cb(const char *fmt, ...)
+{
+	static const char syntax[] = "iniparser: syntax error in %s (%d):\n-> %s\n";
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	/* Its one message with a line number, reworded as "FILE:LINE: ...". */
+	if (strcmp(fmt, syntax) == 0) {
+		const char *file = va_arg(ap, const char *);
+		int line = va_arg(ap, int);
+		const char *text = va_arg(ap, const char *);
+
+		snprintf(msg, sizeof msg, "%s:%d: syntax error: %s", file,
+		    line, text);
+	} else
+		vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	if (ini_diag != NULL)
+		diag_add(ini_diag, "%s", msg);
+	return 0;
+}
+
+/* Reads and validates the INI file at path; NULL after reporting to diag. */
+struct config *
+config_load(const char *path, struct diag *diag)
+{
+	struct config *conf;
+	dictionary *ini;
+	unsigned before = diag->count;
+	FILE *f;
+
+	/* iniparser's own message for a missing file omits the reason. */
+	if ((f = fopen(path, "r")) == NULL) {
+		diag_add(diag, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	fclose(f);
+	ini_diag = diag;
+	iniparser_set_error_callback(ini_error_cb);
+	ini = iniparser_load(path);
+	iniparser_set_error_callback(NULL);
+	ini_diag = NULL;
+	if (ini == NULL) {
+		if (diag->count == before)
+			diag_add(diag, "%s: not a valid INI file", path);
+		return NULL;
+	}
+	conf = config_from_ini(ini, path, diag);
+	iniparser_freedict(ini);
+	return conf;
+}
+
+size_t
+config_enabled_count(const struct config *conf)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < conf->nsvcs; i++)
+		n += conf->svcs[i].enabled != 0;
+	return n;
+}
+
+void
+config_free(struct config *conf)
+{
+	size_t i;
+
+	if (conf == NULL)
+		return;
+	for (i = 0; i < conf->nsvcs; i++) {
+		free(conf->svcs[i].name);
+		free(conf->svcs[i].listen);
+		free(conf->svcs[i].file);
+	}
+	free(conf->svcs);
+	free(conf->path);
+	free(conf);
+}

@@ -1,0 +1,62 @@
+/*
+ * config.h: the validated configuration, one struct svc_conf per service
+ * section, and the key tables that say what each section may hold.
+ */
+#ifndef NETDEMO_CONFIG_H
+#define NETDEMO_CONFIG_H
+
+#include <stddef.h>
+
+#include "addr.h"
+#include "diag.h"
+#include "log.h"
+
+struct service;
+struct _dictionary_;
+
+enum conf_type {
+	CONF_BOOL,
+	CONF_UINT,
+	CONF_PATH,	/* relative to the config file's folder */
+	CONF_LISTEN,	/* comma-separated HOST:PORT list */
+};
+
+/* One key a section may hold: its type, default and where it is stored. */
+struct conf_key {
+	const char	*name;
+	enum conf_type	 type;
+	const char	*def;		/* default, parsed like a value; NULL: required */
+	unsigned	 min, max;	/* CONF_UINT's range */
+	size_t		 offset;	/* into struct svc_conf */
+};
+
+/* Shared by every kind; the kind's own table adds to these. */
+#define CONF_KEY_END	{ NULL, CONF_BOOL, NULL, 0, 0, 0 }
+
+struct svc_conf {
+	char			*name;		/* the section */
+	const struct service	*kind;
+	int			 enabled;
+	struct addr		*listen;
+	size_t			 nlisten;
+	unsigned		 max_request;	/* UDP kinds */
+	unsigned		 reply_size;
+	unsigned		 max_connections; /* echo */
+	unsigned		 idle_timeout;
+	char			*file;		/* dict */
+};
+
+struct config {
+	char			*path;
+	enum log_level		 log_level;
+	struct svc_conf		*svcs;
+	size_t			 nsvcs;
+};
+
+struct config	*config_from_ini(const struct _dictionary_ *, const char *,
+		    struct diag *);
+struct config	*config_load(const char *, struct diag *);
+void		 config_free(struct config *);
+size_t		 config_enabled_count(const struct config *);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+ * daemon.c: the event loop's owner: creates, starts, reloads and stops the
+ * services, and turns signals into those steps.
+ *
+ * SIGHUP reloads every service. SIGTERM and SIGINT stop: services close
+ * their listeners, then the loop runs until their in-flight work is done
+ * or DRAIN_SECONDS pass, whichever comes first; a second signal stops at
+ * once.
+ */
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "service.h"
+#include "xmalloc.h"
+
+#define DRAIN_SECONDS	2
+
+/* Many echo connections need many descriptors; take what the admin allows. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("cannot raise the open-files limit");
+}
+
+int
+daemon_init(struct daemon *d, struct config *conf)
+{
+	struct sigaction sa;
+
+	memset(d, 0, sizeof *d);
+	d->conf = conf;
+	/* A peer closing mid-write must cost an EPIPE, not the process. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1) {
+		log_error("sigaction SIGPIPE");
+		return -1;
+	}
+	raise_fd_limit();
+	if ((d->base = event_base_new()) == NULL) {
+		log_errorx("cannot create the event loop");
+		return -1;
+	}
+	d->svcs = xcalloc(conf->nsvcs, sizeof *d->svcs);
+	return 0;
+}
+
+/* Creates every enabled service; reports every failure, then returns -1. */
+int
+daemon_create_services(struct daemon *d)
+{
+	const struct svc_conf *sc;
+	char err[1024];
+	int bad = 0;
+	size_t i;
+
+	for (i = 0; i < d->conf->nsvcs; i++) {
+		sc = &d->conf->svcs[i];
+		if (!sc->enabled)
+			continue;
+		err[0] = '\0';
+		d->svcs[d->nsvcs].conf = sc;
+		d->svcs[d->nsvcs].state = sc->kind->create(d, sc, err, sizeof err);
+		if (d->svcs[d->nsvcs].state == NULL) {
+			log_errorx("%s: [%s] %s", d->conf->path, sc->name, err);
+			bad = 1;
+			continue;
+		}
+		d->nsvcs++;
+	}
+	return bad ? -1 : 0;
+}
+
+int
+daemon_start_services(struct daemon *d)
+{
+	const struct svc_run *r;
+	char err[1024];
+	size_t i;
+
+	for (i = 0; i < d->nsvcs; i++) {
+		r = &d->svcs[i];
+		err[0] = '\0';
+		if (r->conf->kind->start(r->state, err, sizeof err) == -1) {
+			log_errorx("%s: [%s] %s", d->conf->path, r->conf->name, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static size_t
+daemon_pending(const struct daemon *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->nsvcs; i++)
+		n += d->svcs[i].conf->kind->pending(d->svcs[i].state);
+	return n;
+}
+
+/* Services call this as in-flight work ends; the last one ends the loop. */
+void
+daemon_service_drained(struct daemon *d)
+{
+	if (d->stopping && daemon_pending(d) == 0)
+		event_base_loopbreak(d->base);
+}
+
+static void
+drain_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	log_notice("drain deadline reached, %zu in flight dropped",
+	    daemon_pending(d));
+	event_base_loopbreak(d->base);
+}
+
+static void
+stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct timeval tv = { DRAIN_SECONDS, 0 };
+	size_t i, pending;
+
+	(void)what;
+	if (d->stopping) {
+		log_notice("signal %d again: stopping now", (int)sig);
+		event_base_loopbreak(d->base);
+		return;
+	}
+	d->stopping = 1;
+	log_notice("signal %d: stopping", (int)sig);
+	for (i = 0; i < d->nsvcs; i++)
+		d->svcs[i].conf->kind->stop(d->svcs[i].state);
+	if ((pending = daemon_pending(d)) == 0) {
+		event_base_loopbreak(d->base);
+		return;
+	}
+	log_info("draining %zu in flight, for at most %d s", pending,
+	    DRAIN_SECONDS);
+	d->ev_drain = evtimer_new(d->base, drain_deadline_cb, d);
+	if (d->ev_drain == NULL || evtimer_add(d->ev_drain, &tv) == -1)
+		event_base_loopbreak(d->base);
+}
+
+static void
+reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	size_t i;
+
+	(void)sig;
+	(void)what;
+	if (d->stopping)
+		return;
+	log_notice("SIGHUP: reloading");
+	for (i = 0; i < d->nsvcs; i++)
+		d->svcs[i].conf->kind->reload(d->svcs[i].state);
+}
+
+/* Runs the loop until a stop signal has drained the services. */
+int
+daemon_run(struct daemon *d)
+{
+	d->ev_hup = evsignal_new(d->base, SIGHUP, reload_cb, d);
+	d->ev_term = evsignal_new(d->base, SIGTERM, stop_cb, d);
+	d->ev_int = evsignal_new(d->base, SIGINT, stop_cb, d);
+	if (d->ev_hup == NULL || d->ev_term == NULL || d->ev_int == NULL ||
+	    evsignal_add(d->ev_hup, NULL) == -1 ||
+	    evsignal_add(d->ev_term, NULL) == -1 ||
+	    evsignal_add(d->ev_int, NULL) == -1) {
+		log_errorx("cannot install signal handlers");
+		return -1;
+	}
+	log_notice("netdemo running %zu service%s", d->nsvcs,
+	    d->nsvcs == 1 ? "" : "s");
+	if (event_base_dispatch(d->base) == -1) {
+		log_errorx("event loop failed");
+		return -1;
+	}
+	log_notice("stopped");
+	return 0;
+}
+
+void
+daemon_free(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nsvcs; i++)
+		d->svcs[i].conf->kind->free(d->svcs[i].state);
+	free(d->svcs);
+	if (d->ev_hup != NULL)
+		event_free(d->ev_hup);
+	if (d->ev_term != NULL)
+		event_free(d->ev_term);
+	if (d->ev_int != NULL)
+		event_free(d->ev_int);
+	if (d->ev_drain != NULL)
+		event_free(d->ev_drain);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	config_free(d->conf);
+	memset(d, 0, sizeof *d);
+}

@@ -1,0 +1,38 @@
+/*
+ * daemon.h: the one daemon context: the event loop, the configuration and
+ * the running services. main.c creates it; everything else is handed it.
+ */
+#ifndef NETDEMO_DAEMON_H
+#define NETDEMO_DAEMON_H
+
+#include <stddef.h>
+
+struct config;
+struct event;
+struct event_base;
+struct svc_conf;
+struct service;
+
+struct svc_run {
+	const struct svc_conf	*conf;
+	void			*state;
+};
+
+struct daemon {
+	struct event_base	*base;
+	struct config		*conf;
+	struct svc_run		*svcs;
+	size_t			 nsvcs;
+	struct event		*ev_hup, *ev_term, *ev_int;
+	struct event		*ev_drain;	/* deadline for draining at stop */
+	int			 stopping;
+};
+
+int	daemon_init(struct daemon *, struct config *);
+int	daemon_create_services(struct daemon *);
+int	daemon_start_services(struct daemon *);
+int	daemon_run(struct daemon *);
+void	daemon_service_drained(struct daemon *);
+void	daemon_free(struct daemon *);
+
+#endif

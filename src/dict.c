@@ -1,0 +1,343 @@
+/*
+ * dict.c: dictionary files ("apple:苹果" a line) and their hash table.
+ *
+ * The file's bytes stay in one buffer that the table points into, so a
+ * table costs the file plus 24 bytes an entry plus 4 bytes a slot. Lines
+ * that cannot be entries are skipped with a complaint naming the line.
+ * The loader reads the file; the parser sees only bytes (and can be fuzzed).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dict.h"
+#include "utf8.h"
+
+struct dict_entry {
+	uint32_t	key_off, key_len;
+	uint32_t	val_off, val_len;
+	uint32_t	hash;
+	uint32_t	line;
+};
+
+struct dict {
+	char			*text;		/* the file; keys and values point here */
+	struct dict_entry	*entries;
+	size_t			 nentries;
+	uint32_t		*slots;		/* entry index + 1; 0 is empty */
+	size_t			 mask;		/* slots - 1, a power of two less one */
+};
+
+/* One line, cut into its parts. */
+struct dict_line {
+	const char	*key, *val;
+	size_t		 key_len, val_len;
+};
+
+/* FNV-1a: keys come from the admin's file, not from the network. */
+static uint32_t
+dict_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static void
+trim(const char **s, size_t *len)
+{
+	while (*len > 0 && is_blank(**s)) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && is_blank((*s)[*len - 1]))
+		(*len)--;
+}
+
+/*
+ * Cuts line into key and value. Returns 1 for an entry, 0 for a line to
+ * skip quietly (blank, comment), -1 with *why set for a bad line.
+ */
+static int
+dict_split_line(const char *s, size_t len, struct dict_line *out,
+    const char **why)
+{
+	const char *colon;
+
+	if (len > 0 && s[len - 1] == '\r')
+		len--;
+	trim(&s, &len);
+	if (len == 0 || s[0] == '#')
+		return 0;
+	if (memchr(s, '\0', len) != NULL)
+		*why = "contains a NUL byte";
+	else if (!utf8_valid(s, len))
+		*why = "invalid UTF-8";
+	else if ((colon = memchr(s, ':', len)) == NULL)
+		*why = "no ':' separator";
+	else {
+		out->key = s;
+		out->key_len = (size_t)(colon - s);
+		out->val = colon + 1;
+		out->val_len = len - out->key_len - 1;
+		trim(&out->key, &out->key_len);
+		trim(&out->val, &out->val_len);
+		if (out->key_len == 0)
+			*why = "empty key";
+		else if (out->val_len == 0)
+			*why = "empty value";
+		else
+			return 1;
+	}
+	return -1;
+}
+
+static const struct dict_entry *
+dict_find(const struct dict *d, const char *key, size_t len, uint32_t hash)
+{
+	size_t i = hash & d->mask;
+	const struct dict_entry *e;
+
+	for (; d->slots[i] != 0; i = (i + 1) & d->mask) {
+		e = &d->entries[d->slots[i] - 1];
+		if (e->hash == hash && e->key_len == len &&
+		    memcmp(d->text + e->key_off, key, len) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* Adds the entry unless its key is there; returns the earlier entry if so. */
+static const struct dict_entry *
+dict_insert(struct dict *d, const struct dict_line *l, uint32_t line)
+{
+	uint32_t hash = dict_hash(l->key, l->key_len);
+	const struct dict_entry *old = dict_find(d, l->key, l->key_len, hash);
+	struct dict_entry *e;
+	size_t i;
+
+	if (old != NULL)
+		return old;
+	e = &d->entries[d->nentries++];
+	e->key_off = (uint32_t)(l->key - d->text);
+	e->key_len = (uint32_t)l->key_len;
+	e->val_off = (uint32_t)(l->val - d->text);
+	e->val_len = (uint32_t)l->val_len;
+	e->hash = hash;
+	e->line = line;
+	for (i = hash & d->mask; d->slots[i] != 0; i = (i + 1) & d->mask)
+		;
+	d->slots[i] = (uint32_t)d->nentries;
+	return NULL;
+}
+
+/* Sizes the table for at most maxlines entries at a load of one half. */
+static int
+dict_alloc_table(struct dict *d, size_t maxlines)
+{
+	size_t nslots = 16;
+
+	while (nslots < maxlines * 2)
+		nslots *= 2;
+	d->entries = malloc(maxlines * sizeof *d->entries);
+	d->slots = calloc(nslots, sizeof *d->slots);
+	d->mask = nslots - 1;
+	return (d->entries == NULL || d->slots == NULL) ? -1 : 0;
+}
+
+static void
+dict_parse_line(struct dict *d, const char *s, size_t len, uint32_t lineno,
+    const char *name, struct diag *diag)
+{
+	const struct dict_entry *old;
+	struct dict_line l;
+	const char *why = NULL;
+	int r = dict_split_line(s, len, &l, &why);
+
+	if (r == -1)
+		diag_add(diag, "%s:%u: %s, line skipped", name, lineno, why);
+	if (r != 1)
+		return;
+	if ((old = dict_insert(d, &l, lineno)) != NULL)
+		diag_add(diag, "%s:%u: duplicate key '%.*s' (first on line %u),"
+		    " keeping the first", name, lineno, (int)l.key_len, l.key,
+		    old->line);
+}
+
+static size_t
+count_lines(const char *s, size_t len)
+{
+	size_t n = 1;
+	const char *p = s, *end = s + len;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+/*
+ * Builds a dictionary over text, which it takes ownership of (text must be
+ * len + 1 bytes). Returns NULL when out of memory.
+ */
+static struct dict *
+dict_build(char *text, size_t len, const char *name, struct diag *diag)
+{
+	struct dict *d = calloc(1, sizeof *d);
+	const char *line = text, *end = text + len, *nl;
+	uint32_t lineno = 1;
+
+	if (d == NULL) {
+		free(text);
+		return NULL;
+	}
+	d->text = text;
+	if (dict_alloc_table(d, count_lines(text, len)) == -1) {
+		dict_free(d);
+		return NULL;
+	}
+	/* A byte-order mark from a Windows editor is not part of the first key. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		line += 3;
+	for (; line < end; line = nl + 1, lineno++) {
+		nl = memchr(line, '\n', (size_t)(end - line));
+		if (nl == NULL)
+			nl = end;
+		dict_parse_line(d, line, (size_t)(nl - line), lineno, name, diag);
+	}
+	return d;
+}
+
+/*
+ * Parses len bytes of dictionary text; name prefixes complaints. Returns
+ * NULL only when out of memory: an empty table is the caller's to judge.
+ */
+struct dict *
+dict_parse(const char *text, size_t len, const char *name, struct diag *diag)
+{
+	char *copy;
+
+	if (len > DICT_MAX_FILE_SIZE || (copy = malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	return dict_build(copy, len, name, diag);
+}
+
+/* Reads all of fd into a new buffer of *len + 1 bytes; NULL with errno. */
+static char *
+read_all(int fd, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	size_t off = 0;
+	ssize_t n;
+
+	if (fstat(fd, &st) == -1)
+		return NULL;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((size_t)st.st_size > DICT_MAX_FILE_SIZE) {
+		errno = EFBIG;
+		return NULL;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
+		return NULL;
+	/* Read at most the size seen: a file growing meanwhile is cut there. */
+	while (off < (size_t)st.st_size &&
+	    (n = read(fd, buf + off, (size_t)st.st_size - off)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			free(buf);
+			return NULL;
+		}
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+	*len = off;
+	return buf;
+}
+
+/*
+ * Loads the dictionary file at path. On failure returns NULL and writes the
+ * reason, naming the file, into err.
+ */
+struct dict *
+dict_load(const char *path, struct diag *diag, char *err, size_t errlen)
+{
+	struct dict *d;
+	size_t len = 0;
+	char *text;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	text = read_all(fd, &len);
+	if (text == NULL) {
+		snprintf(err, errlen, "%s: %s", path, errno == EINVAL ?
+		    "not a regular file" : errno == EFBIG ?
+		    "larger than 256 MiB" : strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	if ((d = dict_build(text, len, path, diag)) == NULL)
+		snprintf(err, errlen, "%s: out of memory", path);
+	else if (d->nentries == 0) {
+		snprintf(err, errlen, "%s: no valid entries", path);
+		dict_free(d);
+		d = NULL;
+	}
+	return d;
+}
+
+/* Returns key's value and its length in *vlen, or NULL. */
+const char *
+dict_lookup(const struct dict *d, const char *key, size_t len, size_t *vlen)
+{
+	const struct dict_entry *e = dict_find(d, key, len, dict_hash(key, len));
+
+	if (e == NULL)
+		return NULL;
+	*vlen = e->val_len;
+	return d->text + e->val_off;
+}
+
+size_t
+dict_size(const struct dict *d)
+{
+	return d->nentries;
+}
+
+void
+dict_free(struct dict *d)
+{
+	if (d == NULL)
+		return;
+	free(d->text);
+	free(d->entries);
+	free(d->slots);
+	free(d);
+}

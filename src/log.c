@@ -1,0 +1,194 @@
+/*
+ * log.c: leveled log lines on stderr.
+ *
+ * Under systemd (stderr is the journal, $JOURNAL_STREAM names it) lines carry
+ * a "<N>" syslog priority and no timestamp, since journald adds both; on a
+ * terminal or file they start with a timestamp and the level's name.
+ *
+ * The logger is the one piece of process-wide state outside the daemon
+ * context: libevent's and iniparser's callbacks carry no context pointer,
+ * and a log line must be possible from anywhere, as with stderr itself.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static struct {
+	enum log_level	level;
+	int		journal;
+} logger = { LOG_LVL_INFO, 0 };
+
+static const char *const level_names[] = {
+	"error", "warning", "notice", "info", "debug",
+};
+/* syslog priorities for the journal's "<N>" prefix, by level. */
+static const int level_prio[] = { 3, 4, 5, 6, 7 };
+
+/* True when stderr is the stream $JOURNAL_STREAM ("dev:ino") names. */
+static int
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
+void
+log_init(void)
+{
+	logger.journal = stderr_is_journal();
+}
+
+void
+log_set_level(enum log_level level)
+{
+	logger.level = level;
+}
+
+int
+log_enabled(enum log_level level)
+{
+	return level <= logger.level;
+}
+
+int
+log_level_parse(const char *s, enum log_level *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof level_names / sizeof level_names[0]; i++) {
+		if (strcasecmp(s, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *
+log_level_name(enum log_level level)
+{
+	return level_names[level];
+}
+
+/* Formats the whole line first so that one write(2) carries it. */
+void
+log_vmsg(enum log_level level, const char *fmt, va_list ap)
+{
+	char line[2048];
+	size_t off = 0;
+	int n;
+
+	if (!log_enabled(level))
+		return;
+	if (logger.journal) {
+		n = snprintf(line, sizeof line, "<%d>", level_prio[level]);
+	} else {
+		struct timespec ts;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		off = strftime(line, sizeof line, "%Y-%m-%d %H:%M:%S", &tm);
+		n = snprintf(line + off, sizeof line - off, ".%03ld %s: ",
+		    ts.tv_nsec / 1000000L, level_names[level]);
+	}
+	off += (n > 0) ? (size_t)n : 0;
+	n = vsnprintf(line + off, sizeof line - off - 1, fmt, ap);
+	if (n < 0)
+		n = 0;
+	off += ((size_t)n < sizeof line - off - 1) ? (size_t)n
+	    : sizeof line - off - 2;
+	line[off++] = '\n';
+	/* A short or failed write to stderr has nowhere better to be reported. */
+	if (write(STDERR_FILENO, line, off) < 0)
+		return;
+}
+
+void
+log_at(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, fmt, ap);
+	va_end(ap);
+}
+
+/* Logs fmt's text followed by ": strerror(saved)". */
+static void
+log_verr(enum log_level level, int saved, const char *fmt, va_list ap)
+{
+	char msg[1536];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	log_at(level, "%s: %s", msg, strerror(saved));
+}
+
+#define LOG_FN(name, level)					\
+void								\
+name(const char *fmt, ...)					\
+{								\
+	va_list ap;						\
+								\
+	va_start(ap, fmt);					\
+	log_vmsg(level, fmt, ap);				\
+	va_end(ap);						\
+}
+
+#define LOG_ERRNO_FN(name, level)				\
+void								\
+name(const char *fmt, ...)					\
+{								\
+	int saved = errno;					\
+	va_list ap;						\
+								\
+	va_start(ap, fmt);					\
+	log_verr(level, saved, fmt, ap);			\
+	va_end(ap);						\
+}
+
+LOG_FN(log_debug, LOG_LVL_DEBUG)
+LOG_FN(log_info, LOG_LVL_INFO)
+LOG_FN(log_notice, LOG_LVL_NOTICE)
+LOG_FN(log_warnx, LOG_LVL_WARNING)
+LOG_FN(log_errorx, LOG_LVL_ERROR)
+LOG_ERRNO_FN(log_warn, LOG_LVL_WARNING)
+LOG_ERRNO_FN(log_error, LOG_LVL_ERROR)
+
+void
+fatal(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_verr(LOG_LVL_ERROR, saved, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_LVL_ERROR, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,36 @@
+/* log.h: leveled logging to stderr (journal-aware), the daemon's one voice. */
+#ifndef NETDEMO_LOG_H
+#define NETDEMO_LOG_H
+
+#include <stdarg.h>
+
+enum log_level {
+	LOG_LVL_ERROR,
+	LOG_LVL_WARNING,
+	LOG_LVL_NOTICE,
+	LOG_LVL_INFO,
+	LOG_LVL_DEBUG,
+};
+
+#define PRINTFLIKE(f, a) __attribute__((format(printf, f, a)))
+
+void	log_init(void);
+void	log_set_level(enum log_level);
+int	log_level_parse(const char *, enum log_level *);
+const char *log_level_name(enum log_level);
+int	log_enabled(enum log_level);
+
+void	log_debug(const char *, ...) PRINTFLIKE(1, 2);
+void	log_info(const char *, ...) PRINTFLIKE(1, 2);
+void	log_notice(const char *, ...) PRINTFLIKE(1, 2);
+/* log_warn and log_error append strerror(errno); the x variants do not. */
+void	log_warn(const char *, ...) PRINTFLIKE(1, 2);
+void	log_warnx(const char *, ...) PRINTFLIKE(1, 2);
+void	log_error(const char *, ...) PRINTFLIKE(1, 2);
+void	log_errorx(const char *, ...) PRINTFLIKE(1, 2);
+_Noreturn void fatal(const char *, ...) PRINTFLIKE(1, 2);
+_Noreturn void fatalx(const char *, ...) PRINTFLIKE(1, 2);
+void	log_vmsg(enum log_level, const char *, va_list) PRINTFLIKE(2, 0);
+void	log_at(enum log_level, const char *, ...) PRINTFLIKE(2, 3);
+
+#endif

@@ -1,0 +1,34 @@
+/* service.c: the table of service kinds; adding a kind is a file and a row. */
+#include <stdio.h>
+#include <string.h>
+
+#include "service.h"
+
+static const struct service *const kinds[] = {
+	&svc_dict,
+	&svc_echo,
+};
+
+const struct service *
+service_find(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(kinds[i]->kind, kind) == 0)
+			return kinds[i];
+	return NULL;
+}
+
+/* Writes the kinds' names, "dict, echo", into buf for error messages. */
+char *
+service_kind_list(char *buf, size_t len)
+{
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof kinds / sizeof kinds[0] && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+		    i ? ", " : "", kinds[i]->kind);
+	return buf;
+}

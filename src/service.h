@@ -1,0 +1,42 @@
+/*
+ * service.h: the one interface every service kind implements.
+ *
+ * A kind is a const struct service in its own svc_*.c file; service.c's
+ * table lists them. The daemon drives each instance through the same
+ * steps: create (load data, no sockets), start (bind, add events),
+ * reload (SIGHUP), stop (close listeners, drain), free.
+ */
+#ifndef NETDEMO_SERVICE_H
+#define NETDEMO_SERVICE_H
+
+#include <stddef.h>
+
+struct conf_key;
+struct daemon;
+struct svc_conf;
+
+struct service {
+	const char		*kind;		/* as `service =` names it */
+	const char		*proto;		/* "udp" or "tcp", for its listen addresses */
+	int			 enabled_default;
+	const struct conf_key	*keys;		/* its own keys beside the shared ones */
+
+	/* Loads what the instance needs without opening sockets; NULL + err. */
+	void	*(*create)(struct daemon *, const struct svc_conf *, char *, size_t);
+	/* Opens its sockets and events; -1 + err (naming the key). */
+	int	 (*start)(void *, char *, size_t);
+	void	 (*reload)(void *);
+	/* Stops taking new work; what is in flight may finish. */
+	void	 (*stop)(void *);
+	/* How much in-flight work is left (connections, jobs) after stop. */
+	size_t	 (*pending)(void *);
+	void	 (*free)(void *);
+};
+
+extern const struct service svc_dict;
+extern const struct service svc_echo;
+
+const struct service	*service_find(const char *);
+char			*service_kind_list(char *, size_t);
+
+#endif

@@ -1,0 +1,13 @@
+/* sock.h: opening bound sockets; errors go into the caller's buffer. */
+#ifndef NETDEMO_SOCK_H
+#define NETDEMO_SOCK_H
+
+#include <stddef.h>
+
+#include "addr.h"
+
+int	 sock_bind_udp(const struct addr *, char *, size_t);
+int	 sock_listen_tcp(const struct addr *, char *, size_t);
+char	*sock_local_name(int, char *, size_t);
+
+#endif

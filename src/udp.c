@@ -1,0 +1,223 @@
+/*
+ * udp.c: the shared front of the datagram services.
+ *
+ * Each readiness event reads up to UDP_BATCH datagrams, so a busy socket
+ * costs one wakeup per batch and still lets other sockets in. The receive
+ * buffer is allocated once per front: the per-datagram path allocates
+ * nothing. A reply that would block is dropped and counted; UDP promises
+ * no delivery, and waiting would stall every other client.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "service.h"
+#include "log.h"
+#include "request.h"
+#include "sock.h"
+#include "udp.h"
+
+#define UDP_BATCH	64
+#define UDP_MAX_DGRAM	65536
+
+struct udp_sock {
+	struct udp_front	*front;
+	int			 fd;
+	struct event		*ev;
+};
+
+struct udp_front {
+	const struct svc_conf	*conf;
+	udp_request_cb		*cb;
+	void			*arg;
+	struct udp_sock		*socks;
+	size_t			 nsocks;
+	char			*buf;		/* UDP_MAX_DGRAM bytes, reused */
+	struct udp_stats	 stats;
+};
+
+static const char too_long_reply[] = "error: request too long";
+
+/* Trims one datagram and hands it to the kind, or refuses it. */
+static void
+udp_dispatch(struct udp_sock *s, size_t n, const struct sockaddr *peer,
+    socklen_t peerlen)
+{
+	struct udp_front *f = s->front;
+	struct udp_req req = { f, s->fd, f->buf, 0, peer, peerlen };
+
+	f->stats.received++;
+	req.len = request_trim(f->buf, n);
+	if (req.len > f->conf->max_request) {
+		f->stats.too_long++;
+		udp_reply(&req, too_long_reply, sizeof too_long_reply - 1);
+		return;
+	}
+	f->cb(f->arg, &req);
+}
+
+static void
+udp_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct udp_sock *s = arg;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	ssize_t n;
+	int i;
+
+	(void)what;
+	for (i = 0; i < UDP_BATCH; i++) {
+		peerlen = sizeof peer;
+		n = recvfrom(fd, s->front->buf, UDP_MAX_DGRAM, 0,
+		    (struct sockaddr *)&peer, &peerlen);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_debug("%s: recvfrom: %s", s->front->conf->name,
+				    strerror(errno));
+			return;
+		}
+		udp_dispatch(s, (size_t)n, (struct sockaddr *)&peer, peerlen);
+	}
+}
+
+/* Sends one datagram, counting what could not go. */
+static int
+udp_send(const struct udp_req *req, const char *buf, size_t len)
+{
+	struct udp_stats *st = &req->front->stats;
+
+	if (sendto(req->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, req->peer,
+	    req->peerlen) != -1) {
+		st->replies++;
+		return 0;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+		st->send_dropped++;
+	else
+		st->send_errors++;
+	return -1;
+}
+
+/* How much of buf goes in the next datagram: to a line end if possible. */
+static size_t
+chunk_length(const char *buf, size_t len, size_t max)
+{
+	size_t cut;
+
+	if (len <= max)
+		return len;
+	for (cut = max; cut > 0; cut--)
+		if (buf[cut - 1] == '\n')
+			return cut;
+	/* No line end: at least do not split a UTF-8 sequence. */
+	for (cut = max; cut > max - 3 && ((unsigned char)buf[cut] & 0xc0) == 0x80;
+	    cut--)
+		;
+	return cut;
+}
+
+/*
+ * Sends buf to the requester in datagrams of at most reply_size bytes, in
+ * order. Returns -1 if any could not be sent.
+ */
+int
+udp_reply(const struct udp_req *req, const char *buf, size_t len)
+{
+	size_t max = req->front->conf->reply_size, n;
+	int rc = 0;
+
+	if (len == 0)
+		return udp_send(req, buf, 0);
+	while (len > 0) {
+		n = chunk_length(buf, len, max);
+		if (udp_send(req, buf, n) == -1)
+			rc = -1;
+		buf += n;
+		len -= n;
+	}
+	return rc;
+}
+
+static int
+udp_open_sock(struct udp_front *f, struct event_base *base,
+    const struct addr *a, char *err, size_t errlen)
+{
+	struct udp_sock *s = &f->socks[f->nsocks];
+	char name[ADDR_STRLEN];
+
+	if ((s->fd = sock_bind_udp(a, err, errlen)) == -1)
+		return -1;
+	s->front = f;
+	s->ev = event_new(base, s->fd, EV_READ | EV_PERSIST, udp_read_cb, s);
+	if (s->ev == NULL || event_add(s->ev, NULL) == -1) {
+		snprintf(err, errlen, "cannot add a read event");
+		if (s->ev != NULL)
+			event_free(s->ev);
+		close(s->fd);
+		return -1;
+	}
+	f->nsocks++;
+	log_info("%s: %s listening on udp %s", f->conf->name,
+	    f->conf->kind->kind, sock_local_name(s->fd, name, sizeof name));
+	return 0;
+}
+
+/*
+ * Binds every listen address of conf and starts reading; cb gets each
+ * request. On failure returns NULL with "listen: ADDR: reason" in err.
+ */
+struct udp_front *
+udp_open(struct daemon *d, const struct svc_conf *conf, udp_request_cb *cb,
+    void *arg, char *err, size_t errlen)
+{
+	struct udp_front *f = calloc(1, sizeof *f);
+	char why[512];
+	size_t i;
+
+	if (f == NULL || (f->buf = malloc(UDP_MAX_DGRAM)) == NULL ||
+	    (f->socks = calloc(conf->nlisten, sizeof *f->socks)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		udp_close(f);
+		return NULL;
+	}
+	f->conf = conf;
+	f->cb = cb;
+	f->arg = arg;
+	for (i = 0; i < conf->nlisten; i++) {
+		if (udp_open_sock(f, d->base, &conf->listen[i], why,
+		    sizeof why) == -1) {
+			snprintf(err, errlen, "listen: %s", why);
+			udp_close(f);
+			return NULL;
+		}
+	}
+	return f;
+}
+
+const struct udp_stats *
+udp_stats(const struct udp_front *f)
+{
+	return &f->stats;
+}
+
+void
+udp_close(struct udp_front *f)
+{
+	size_t i;
+
+	if (f == NULL)
+		return;
+	for (i = 0; i < f->nsocks; i++) {
+		event_free(f->socks[i].ev);
+		close(f->socks[i].fd);
+	}
+	free(f->socks);
+	free(f->buf);
+	free(f);
+}

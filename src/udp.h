@@ -1,0 +1,51 @@
+/*
+ * udp.h: the UDP front every datagram service shares: sockets for its
+ * listen addresses, reading all ready datagrams, trimming and size checks,
+ * then the kind's handler; udp_reply() sends, split to reply_size.
+ */
+#ifndef NETDEMO_UDP_H
+#define NETDEMO_UDP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "config.h"
+
+/* The keys every UDP kind shares, as rows of its conf_key table. */
+#define UDP_CONF_KEYS							\
+	{ "max_request", CONF_UINT, "1024", 1, 65507,			\
+	    offsetof(struct svc_conf, max_request) },			\
+	{ "reply_size", CONF_UINT, "1200", 64, 65507,			\
+	    offsetof(struct svc_conf, reply_size) }
+
+struct daemon;
+struct udp_front;
+
+/* One request, trimmed; valid only during the handler's call. */
+struct udp_req {
+	struct udp_front	*front;
+	int			 fd;
+	const char		*data;
+	size_t			 len;
+	const struct sockaddr	*peer;
+	socklen_t		 peerlen;
+};
+
+typedef void udp_request_cb(void *, const struct udp_req *);
+
+struct udp_stats {
+	uint64_t	received;	/* datagrams read */
+	uint64_t	too_long;	/* refused for max_request */
+	uint64_t	replies;	/* datagrams sent */
+	uint64_t	send_dropped;	/* not sent: socket buffer full */
+	uint64_t	send_errors;	/* not sent: any other error */
+};
+
+struct udp_front	*udp_open(struct daemon *, const struct svc_conf *,
+			    udp_request_cb *, void *, char *, size_t);
+int			 udp_reply(const struct udp_req *, const char *, size_t);
+const struct udp_stats	*udp_stats(const struct udp_front *);
+void			 udp_close(struct udp_front *);
+
+#endif
