@@ -124,6 +124,8 @@ parse_listen(const struct section *s, const char *key, const char *v,
 
 		tok += strspn(tok, " \t");
 		tok[strcspn(tok, " \t")] = '\0';
+		if (*tok == '\0')
+			continue;	/* "a, b," is a list of two */
 		if (addr_parse(tok, &a, err, sizeof err) == -1) {
 			section_error(s, key, "%s", err);
 			bad = 1;

@@ -1,0 +1,122 @@
+"""End-to-end: the dict service over UDP on loopback, and SIGHUP reloads."""
+import os
+import signal
+import socket
+import time
+import unittest
+
+from harness import Daemon, SLOW, udp_ask
+
+DICT = "# test dictionary\napple:苹果\nwater:水\nhello:你好\n"
+CONFIG = """
+[dict]
+listen = 127.0.0.1:0, [::1]:0
+file = words.txt
+max_request = 64
+"""
+
+
+class DictTest(unittest.TestCase):
+    def setUp(self):
+        self.d = Daemon(CONFIG, {"words.txt": DICT}).start(expect_listening=2)
+        self.addr = self.d.addr("dict")[1]
+
+    def tearDown(self):
+        self.assertEqual(self.d.stop(), 0)
+        self.d.__exit__()
+
+    def ask(self, payload, **kw):
+        return udp_ask(self.addr, payload, **kw).decode()
+
+    def test_known_and_unknown_words(self):
+        self.assertEqual(self.ask("apple".encode()), "苹果")
+        self.assertEqual(self.ask(b"water"), "水")
+        self.assertEqual(self.ask(b"nope"), "unknown")
+        self.assertEqual(self.ask(b"Apple"), "unknown")
+        self.assertEqual(self.ask(b"appl"), "unknown")
+
+    def test_ipv6_socket(self):
+        family, addr = self.d.addr("dict", 1)
+        self.assertEqual(family, socket.AF_INET6)
+        self.assertEqual(udp_ask(addr, b"hello", family=family).decode(),
+                         "你好")
+
+    def test_request_forms(self):
+        # The seed's client: a 32-byte buffer, NUL-terminated text first.
+        self.assertEqual(self.ask(b"apple".ljust(32, b"\0")), "苹果")
+        self.assertEqual(self.ask(b"apple\n"), "苹果")
+        self.assertEqual(self.ask(b"apple\r\n"), "苹果")
+        self.assertEqual(self.ask(b"apple\0garbage"), "苹果")
+        self.assertEqual(self.ask(b""), "unknown")
+        self.assertEqual(self.ask(b"\0\0\0"), "unknown")
+        self.assertEqual(self.ask(b"\xff\xfe\x80"), "unknown")
+
+    def test_request_too_long(self):
+        self.assertEqual(self.ask(b"x" * 65), "error: request too long")
+        self.assertEqual(self.ask(b"x" * 64), "unknown")
+        # A large NUL-padded buffer with a short word is a short request.
+        self.assertEqual(self.ask(b"water" + b"\0" * 4000), "水")
+        self.assertEqual(self.ask(b"y" * 60000), "error: request too long")
+        self.assertEqual(self.ask(b"apple"), "苹果")
+
+    def test_burst_is_answered_in_order_of_arrival(self):
+        # Many datagrams queued at once: each readiness event reads a batch.
+        n = 200
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+            s.settimeout(2 * SLOW)
+            for i in range(n):
+                s.sendto(b"apple" if i % 2 else b"nope", self.addr)
+            replies = [s.recv(100) for _ in range(n)]
+        self.assertEqual(replies.count("苹果".encode()), n // 2)
+        self.assertEqual(replies.count(b"unknown"), n // 2)
+
+    def reload(self):
+        mark = len(self.d.snapshot())
+        self.d.send_signal(signal.SIGHUP)
+        return mark
+
+    def test_sighup_picks_up_changed_file(self):
+        self.assertEqual(self.ask(b"cat"), "unknown")
+        self.d.write("words.txt", DICT + "cat:猫\n")
+        mark = self.reload()
+        self.d.wait_log(r"loaded 4 entries", start=mark)
+        self.assertEqual(self.ask(b"cat"), "猫")
+        self.assertEqual(self.ask(b"apple"), "苹果")
+
+    def test_sighup_with_file_deleted_keeps_old_table(self):
+        os.unlink(self.d.path("words.txt"))
+        mark = self.reload()
+        line = self.d.wait_log(r"reload failed", start=mark)
+        self.assertIn("still serving the 3 entries", line)
+        self.assertIn("No such file or directory", line)
+        self.assertEqual(self.ask(b"apple"), "苹果")
+
+    def test_sighup_with_junk_file_keeps_old_table(self):
+        self.d.write("words.txt", b"\xff\xfe junk\nno separator\n\0\0\0")
+        mark = self.reload()
+        line = self.d.wait_log(r"reload failed", start=mark)
+        self.assertIn("no valid entries", line)
+        self.d.wait_log(r"words.txt:2: no ':' separator", start=mark)
+        self.assertEqual(self.ask(b"water"), "水")
+
+    def test_sighup_with_some_bad_lines_loads_the_good_ones(self):
+        self.d.write("words.txt", "cat:猫\nbroken line\ndog:狗\ncat:貓\n")
+        mark = self.reload()
+        self.d.wait_log(r"words.txt:2: no ':' separator", start=mark)
+        self.d.wait_log(r"words.txt:4: duplicate key 'cat'", start=mark)
+        self.d.wait_log(r"loaded 2 entries", start=mark)
+        self.assertEqual(self.ask(b"cat"), "猫")
+        self.assertEqual(self.ask(b"apple"), "unknown")
+
+    def test_reload_keeps_answering(self):
+        for i in range(5):
+            self.d.write("words.txt", DICT + "n%d:%d\n" % (i, i))
+            mark = self.reload()
+            self.d.wait_log(r"loaded 4 entries", start=mark)
+            self.assertEqual(self.ask(b"n%d" % i), str(i))
+            time.sleep(0.01)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

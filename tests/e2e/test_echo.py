@@ -1,0 +1,183 @@
+"""End-to-end: the echo service over TCP on loopback."""
+import os
+import select
+import socket
+import threading
+import time
+import unittest
+
+from harness import Daemon, RSS_SLACK_KIB, SLOW
+
+
+def config(**keys):
+    text = "[echo]\nlisten = 127.0.0.1:0, [::1]:0\n"
+    return text + "".join("%s = %s\n" % kv for kv in keys.items())
+
+
+def echo_roundtrip(addr, data, family=socket.AF_INET, chunk=65536):
+    """Sends data while reading the echo; returns everything read until EOF."""
+    got = bytearray()
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.settimeout(10 * SLOW)
+        s.connect(addr)
+        sender = threading.Thread(target=lambda: (s.sendall(data),
+                                                  s.shutdown(socket.SHUT_WR)))
+        sender.start()
+        while True:
+            b = s.recv(chunk)
+            if not b:
+                break
+            got += b
+        sender.join()
+    return bytes(got)
+
+
+def closed_within(sock, seconds):
+    """True when the peer closes sock (EOF or reset) within seconds."""
+    deadline = time.monotonic() + seconds * SLOW
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([sock], [], [], 0.1)
+        if r:
+            try:
+                if not sock.recv(1 << 20):
+                    return True
+            except (ConnectionResetError, BrokenPipeError):
+                return True
+    return False
+
+
+class EchoTest(unittest.TestCase):
+    def daemon(self, **keys):
+        d = Daemon(config(**keys)).start(expect_listening=2)
+        self.addCleanup(d.__exit__)
+        return d
+
+    def test_bytes_come_back_intact(self):
+        d = self.daemon()
+        _, addr = d.addr("echo")
+        for data in (b"x", b"hello\r\n", b"\0\0\xff\xfe\0", bytes(range(256))):
+            self.assertEqual(echo_roundtrip(addr, data), data)
+        family, addr6 = d.addr("echo", 1)
+        self.assertEqual(echo_roundtrip(addr6, b"over ipv6", family), b"over ipv6")
+        self.assertEqual(d.stop(), 0)
+
+    def test_one_mib_random_over_concurrent_connections(self):
+        d = self.daemon()
+        _, addr = d.addr("echo")
+        payloads = [os.urandom(1 << 20) for _ in range(8)]
+        results = [None] * len(payloads)
+
+        def run(i):
+            results[i] = echo_roundtrip(addr, payloads[i])
+        threads = [threading.Thread(target=run, args=(i,))
+                   for i in range(len(payloads))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60 * SLOW)
+        for got, want in zip(results, payloads):
+            self.assertIsNotNone(got)
+            self.assertEqual(len(got), len(want))
+            self.assertTrue(got == want, "echoed bytes differ")
+        self.assertEqual(d.stop(), 0)
+
+    def test_client_that_never_reads_does_not_grow_the_daemon(self):
+        d = self.daemon(idle_timeout=3)
+        _, addr = d.addr("echo")
+        before = d.rss_kib()
+        sent = 0
+        block = os.urandom(1 << 16)
+        with socket.socket() as s:
+            s.connect(addr)
+            s.setblocking(False)
+            deadline = time.monotonic() + 10 * SLOW
+            stalled_since = None
+            # Up to 50 MiB, until the daemon stops reading for a second.
+            while sent < 50 << 20 and time.monotonic() < deadline:
+                _, w, _ = select.select([], [s], [], 0.1)
+                if not w:
+                    stalled_since = stalled_since or time.monotonic()
+                    if time.monotonic() - stalled_since > 1.0:
+                        break
+                    continue
+                stalled_since = None
+                try:
+                    sent += s.send(block)
+                except BlockingIOError:
+                    pass
+            grown = d.rss_kib() - before
+            print("sent %d KiB before push-back, RSS grew %d KiB"
+                  % (sent >> 10, grown))
+            self.assertLess(sent, 50 << 20, "the daemon never pushed back")
+            self.assertLess(grown, 4096 + RSS_SLACK_KIB, "RSS grew %d KiB" % grown)
+            # The write timeout then closes the client that stopped reading.
+            self.assertTrue(closed_within(s, 10))
+        self.assertEqual(d.stop(), 0)
+
+    def test_idle_connection_is_closed(self):
+        d = self.daemon(idle_timeout=1)
+        _, addr = d.addr("echo")
+        with socket.create_connection(addr) as s:
+            s.sendall(b"ping")
+            self.assertEqual(s.recv(10), b"ping")
+            start = time.monotonic()
+            self.assertTrue(closed_within(s, 5))
+            self.assertGreaterEqual(time.monotonic() - start, 0.8)
+
+    def test_active_connection_outlives_idle_timeout(self):
+        d = self.daemon(idle_timeout=1)
+        _, addr = d.addr("echo")
+        with socket.create_connection(addr) as s:
+            s.settimeout(2 * SLOW)
+            for _ in range(6):
+                s.sendall(b"tick")
+                self.assertEqual(s.recv(10), b"tick")
+                time.sleep(0.4)
+
+    def test_max_connections(self):
+        d = self.daemon(max_connections=2)
+        _, addr = d.addr("echo")
+        a = socket.create_connection(addr)
+        b = socket.create_connection(addr)
+        for s in (a, b):
+            s.settimeout(2 * SLOW)
+            s.sendall(b"hi")
+            self.assertEqual(s.recv(10), b"hi")
+        with socket.create_connection(addr) as c:
+            self.assertTrue(closed_within(c, 3))
+        a.close()
+        # A slot is free again once the daemon has seen the close.
+        deadline = time.monotonic() + 3 * SLOW
+        while True:
+            with socket.create_connection(addr) as c:
+                c.settimeout(1 * SLOW)
+                try:
+                    c.sendall(b"again")
+                    if c.recv(10) == b"again":
+                        break
+                except (ConnectionResetError, socket.timeout):
+                    pass
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        b.close()
+
+    def test_sigterm_drains_pending_output_and_exits_zero(self):
+        d = self.daemon()
+        _, addr = d.addr("echo")
+        with socket.create_connection(addr) as s:
+            s.sendall(b"bye")
+            self.assertEqual(s.recv(10), b"bye")
+            start = time.monotonic()
+            self.assertEqual(d.stop(), 0)
+            self.assertTrue(closed_within(s, 2))
+        self.assertLess(time.monotonic() - start, 3 * SLOW)
+
+    def test_sigterm_with_nothing_pending_exits_at_once(self):
+        d = self.daemon()
+        start = time.monotonic()
+        self.assertEqual(d.stop(), 0)
+        self.assertLess(time.monotonic() - start, 1.0 * SLOW)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,243 @@
+/* check_config.c: config validation over iniparser dictionaries built in memory. */
+#include <check.h>
+#include <iniparser/iniparser.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "collect.h"
+#include "config.h"
+#include "service.h"
+
+static struct collected col;
+
+/* Builds a dictionary from "section:key", "value" pairs, NULL-terminated. */
+static dictionary *
+ini(const char *first, ...)
+{
+	dictionary *d = dictionary_new(0);
+	const char *key, *val;
+	char sec[64];
+	va_list ap;
+
+	va_start(ap, first);
+	for (key = first; key != NULL; key = va_arg(ap, const char *)) {
+		val = va_arg(ap, const char *);
+		snprintf(sec, sizeof sec, "%.*s", (int)strcspn(key, ":"), key);
+		if (iniparser_find_entry(d, sec) == 0)
+			iniparser_set(d, sec, NULL);
+		iniparser_set(d, key, val);
+	}
+	va_end(ap);
+	return d;
+}
+
+static struct config *
+validate(dictionary *d)
+{
+	struct diag diag = collect_diag(&col);
+	struct config *conf = config_from_ini(d, "/etc/nd/netdemo.ini", &diag);
+
+	iniparser_freedict(d);
+	return conf;
+}
+
+START_TEST(test_minimal_echo_defaults)
+{
+	struct config *conf = validate(ini("echo:listen", "127.0.0.1:0", NULL));
+
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_uint_eq(conf->nsvcs, 1);
+	ck_assert_str_eq(conf->svcs[0].name, "echo");
+	ck_assert_str_eq(conf->svcs[0].kind->kind, "echo");
+	ck_assert_int_eq(conf->svcs[0].enabled, 1);
+	ck_assert_uint_eq(conf->svcs[0].max_connections, 10000);
+	ck_assert_uint_eq(conf->svcs[0].idle_timeout, 300);
+	ck_assert_uint_eq(conf->svcs[0].nlisten, 1);
+	ck_assert_int_eq(conf->log_level, LOG_LVL_INFO);
+	config_free(conf);
+}
+END_TEST
+
+START_TEST(test_dict_path_relative_to_config)
+{
+	struct config *conf = validate(ini(
+	    "words:service", "dict", "words:listen", "127.0.0.1:0, [::1]:0",
+	    "words:file", "../data/dict.txt", "words:max_request", "64", NULL));
+
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_str_eq(conf->svcs[0].file, "/etc/nd/../data/dict.txt");
+	ck_assert_uint_eq(conf->svcs[0].nlisten, 2);
+	ck_assert_uint_eq(conf->svcs[0].max_request, 64);
+	ck_assert_uint_eq(conf->svcs[0].reply_size, 1200);
+	config_free(conf);
+}
+END_TEST
+
+START_TEST(test_unknown_key_named_with_hint)
+{
+	ck_assert_ptr_null(validate(ini("echo:listen", "127.0.0.1:0",
+	    "echo:max_conections", "5", NULL)));
+	ck_assert(collected_has(&col, "/etc/nd/netdemo.ini: [echo] "
+	    "max_conections: unknown key (did you mean max_connections?)"));
+}
+END_TEST
+
+START_TEST(test_key_of_another_kind_refused)
+{
+	ck_assert_ptr_null(validate(ini("echo:listen", "127.0.0.1:0",
+	    "echo:file", "x.txt", NULL)));
+	ck_assert(collected_has(&col, "[echo] file: unknown key"));
+}
+END_TEST
+
+START_TEST(test_bad_values_named)
+{
+	ck_assert_ptr_null(validate(ini("echo:listen", "127.0.0.1:0",
+	    "echo:max_connections", "lots", "echo:idle_timeout", "-1",
+	    "echo:enabled", "maybe", NULL)));
+	ck_assert(collected_has(&col, "[echo] max_connections: 'lots' is not"));
+	ck_assert(collected_has(&col, "[echo] idle_timeout: '-1' is not"));
+	ck_assert(collected_has(&col, "[echo] enabled: 'maybe' is not yes or no"));
+	ck_assert_int_eq(col.n, 3);
+}
+END_TEST
+
+START_TEST(test_range_limits)
+{
+	ck_assert_ptr_null(validate(ini("echo:listen", "127.0.0.1:0",
+	    "echo:max_connections", "0", NULL)));
+	ck_assert(collected_has(&col, "in 1..1000000"));
+	ck_assert_ptr_null(validate(ini("echo:listen", "127.0.0.1:0",
+	    "echo:max_connections", "99999999999999999999", NULL)));
+}
+END_TEST
+
+START_TEST(test_listen_required_and_checked)
+{
+	ck_assert_ptr_null(validate(ini("echo:idle_timeout", "5", NULL)));
+	ck_assert(collected_has(&col, "[echo] listen: required key is missing"));
+	ck_assert_ptr_null(validate(ini("echo:listen", "localhost:80", NULL)));
+	ck_assert(collected_has(&col, "[echo] listen: 'localhost:80'"));
+	ck_assert_ptr_null(validate(ini("echo:listen", "127.0.0.1", NULL)));
+	ck_assert_ptr_null(validate(ini("echo:listen", "::1:80", NULL)));
+	ck_assert_ptr_null(validate(ini("echo:listen", "[::1]:65536", NULL)));
+	ck_assert_ptr_null(validate(ini("echo:listen", " , ", NULL)));
+	ck_assert(collected_has(&col, "[echo] listen: no address given"));
+}
+END_TEST
+
+START_TEST(test_duplicate_addresses)
+{
+	ck_assert_ptr_null(validate(ini("echo:listen",
+	    "127.0.0.1:7, 127.0.0.1:7", NULL)));
+	ck_assert(collected_has(&col, "'127.0.0.1:7' is listed twice"));
+
+	ck_assert_ptr_null(validate(ini("a:service", "dict", "a:file", "x",
+	    "a:listen", "[::1]:9000", "b:service", "dict", "b:file", "y",
+	    "b:listen", "[::1]:9000", NULL)));
+	ck_assert(collected_has(&col, "[b] listen: udp [::1]:9000 is also [a]'s"));
+}
+END_TEST
+
+START_TEST(test_same_port_other_protocol_or_zero_is_fine)
+{
+	struct config *conf = validate(ini("d:service", "dict", "d:file", "x",
+	    "d:listen", "127.0.0.1:9000, 127.0.0.1:0, 127.0.0.1:0",
+	    "echo:listen", "127.0.0.1:9000", NULL));
+
+	ck_assert_ptr_nonnull(conf);
+	config_free(conf);
+}
+END_TEST
+
+START_TEST(test_disabled_services_do_not_clash)
+{
+	struct config *conf = validate(ini("a:service", "echo",
+	    "a:listen", "127.0.0.1:9000", "b:service", "echo",
+	    "b:listen", "127.0.0.1:9000", "b:enabled", "no", NULL));
+
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_uint_eq(config_enabled_count(conf), 1);
+	config_free(conf);
+}
+END_TEST
+
+START_TEST(test_unknown_kinds_and_sections)
+{
+	ck_assert_ptr_null(validate(ini("x:service", "dixt", "x:listen",
+	    "127.0.0.1:0", "misc:listen", "127.0.0.1:0", NULL)));
+	ck_assert(collected_has(&col,
+	    "[x] service: unknown service kind 'dixt' (known: dict, echo)"));
+	ck_assert(collected_has(&col, "[misc] unknown section"));
+}
+END_TEST
+
+START_TEST(test_no_enabled_service)
+{
+	ck_assert_ptr_null(validate(ini("echo:listen", "127.0.0.1:0",
+	    "echo:enabled", "no", NULL)));
+	ck_assert(collected_has(&col, "no enabled service"));
+	ck_assert_ptr_null(validate(ini("netdemo:log_level", "debug", NULL)));
+	ck_assert(collected_has(&col, "no enabled service"));
+}
+END_TEST
+
+START_TEST(test_global_section)
+{
+	struct config *conf = validate(ini("netdemo:log_level", "debug",
+	    "echo:listen", "127.0.0.1:0", NULL));
+
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_int_eq(conf->log_level, LOG_LVL_DEBUG);
+	config_free(conf);
+	ck_assert_ptr_null(validate(ini("netdemo:log_level", "loud",
+	    "netdemo:logfile", "x", "echo:listen", "127.0.0.1:0", NULL)));
+	ck_assert(collected_has(&col, "[netdemo] log_level: 'loud'"));
+	ck_assert(collected_has(&col, "[netdemo] logfile: unknown key"));
+}
+END_TEST
+
+START_TEST(test_every_error_reported)
+{
+	ck_assert_ptr_null(validate(ini("a:service", "echo", "a:listen", "x",
+	    "b:service", "dict", "b:listen", "127.0.0.1:0", NULL)));
+	ck_assert(collected_has(&col, "[a] listen:"));
+	ck_assert(collected_has(&col, "[b] file: required key is missing"));
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("validate");
+
+	tcase_add_test(tc, test_minimal_echo_defaults);
+	tcase_add_test(tc, test_dict_path_relative_to_config);
+	tcase_add_test(tc, test_unknown_key_named_with_hint);
+	tcase_add_test(tc, test_key_of_another_kind_refused);
+	tcase_add_test(tc, test_bad_values_named);
+	tcase_add_test(tc, test_range_limits);
+	tcase_add_test(tc, test_listen_required_and_checked);
+	tcase_add_test(tc, test_duplicate_addresses);
+	tcase_add_test(tc, test_same_port_other_protocol_or_zero_is_fine);
+	tcase_add_test(tc, test_disabled_services_do_not_clash);
+	tcase_add_test(tc, test_unknown_kinds_and_sections);
+	tcase_add_test(tc, test_no_enabled_service);
+	tcase_add_test(tc, test_global_section);
+	tcase_add_test(tc, test_every_error_reported);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

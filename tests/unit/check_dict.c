@@ -1,0 +1,246 @@
+/* check_dict.c: the dictionary parser's line rules and the hash table. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collect.h"
+#include "dict.h"
+
+static struct collected col;
+static struct diag diag;
+
+static struct dict *
+parse(const char *text)
+{
+	diag = collect_diag(&col);
+	return dict_parse(text, strlen(text), "t.txt", &diag);
+}
+
+/* The value of key as a string ("" when absent), for easy comparison. */
+static const char *
+lookup(const struct dict *d, const char *key)
+{
+	static char buf[256];
+	size_t vlen;
+	const char *v = dict_lookup(d, key, strlen(key), &vlen);
+
+	if (v == NULL)
+		return "";
+	snprintf(buf, sizeof buf, "%.*s", (int)vlen, v);
+	return buf;
+}
+
+START_TEST(test_basic_entries)
+{
+	struct dict *d = parse("apple:苹果\nbook:书\n");
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(dict_size(d), 2);
+	ck_assert_str_eq(lookup(d, "apple"), "苹果");
+	ck_assert_str_eq(lookup(d, "book"), "书");
+	ck_assert_str_eq(lookup(d, "cat"), "");
+	ck_assert_str_eq(lookup(d, "appl"), "");
+	ck_assert_str_eq(lookup(d, "apples"), "");
+	ck_assert_int_eq(col.n, 0);
+	dict_free(d);
+}
+END_TEST
+
+START_TEST(test_trim_comments_blank_crlf)
+{
+	struct dict *d = parse("# comment\n\n   \n  good morning  :\t早上好 \r\n"
+	    "  # indented comment\nlast:line");
+
+	ck_assert_uint_eq(dict_size(d), 2);
+	ck_assert_str_eq(lookup(d, "good morning"), "早上好");
+	ck_assert_str_eq(lookup(d, "last"), "line");
+	ck_assert_int_eq(col.n, 0);
+	dict_free(d);
+}
+END_TEST
+
+START_TEST(test_split_at_first_colon)
+{
+	struct dict *d = parse("time:12:30\n");
+
+	ck_assert_str_eq(lookup(d, "time"), "12:30");
+	dict_free(d);
+}
+END_TEST
+
+START_TEST(test_bad_lines_warn_with_line_numbers)
+{
+	struct dict *d = parse("ok:好\nnocolon\n:novalue\nnokey:\n"
+	    "bad\xff:x\nfine:行\n");
+
+	ck_assert_uint_eq(dict_size(d), 2);
+	ck_assert_int_eq(col.n, 4);
+	ck_assert(collected_has(&col, "t.txt:2: no ':' separator"));
+	ck_assert(collected_has(&col, "t.txt:3: empty key"));
+	ck_assert(collected_has(&col, "t.txt:4: empty value"));
+	ck_assert(collected_has(&col, "t.txt:5: invalid UTF-8"));
+	dict_free(d);
+}
+END_TEST
+
+START_TEST(test_nul_byte_line)
+{
+	static const char text[] = "a\0b:c\nok:好\n";
+	struct dict *d;
+
+	diag = collect_diag(&col);
+	d = dict_parse(text, sizeof text - 1, "t.txt", &diag);
+	ck_assert_uint_eq(dict_size(d), 1);
+	ck_assert(collected_has(&col, "t.txt:1: contains a NUL byte"));
+	ck_assert_str_eq(lookup(d, "ok"), "好");
+	dict_free(d);
+}
+END_TEST
+
+START_TEST(test_overlong_and_surrogate_utf8)
+{
+	struct dict *d = parse("a:\xc0\xaf\nb:\xed\xa0\x80\nc:\xf4\x90\x80\x80\n"
+	    "d:\xe6\x97\n");
+
+	ck_assert_uint_eq(dict_size(d), 0);
+	ck_assert_int_eq(col.n, 4);
+	dict_free(d);
+}
+END_TEST
+
+START_TEST(test_duplicate_keeps_first)
+{
+	struct dict *d = parse("cat:猫\ndog:狗\ncat:貓\n");
+
+	ck_assert_uint_eq(dict_size(d), 2);
+	ck_assert_str_eq(lookup(d, "cat"), "猫");
+	ck_assert(collected_has(&col,
+	    "t.txt:3: duplicate key 'cat' (first on line 1)"));
+	dict_free(d);
+}
+END_TEST
+
+START_TEST(test_bom_skipped)
+{
+	struct dict *d = parse("\xef\xbb\xbf" "apple:苹果\n");
+
+	ck_assert_str_eq(lookup(d, "apple"), "苹果");
+	dict_free(d);
+}
+END_TEST
+
+START_TEST(test_empty_input)
+{
+	struct dict *d = parse("");
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(dict_size(d), 0);
+	ck_assert_str_eq(lookup(d, "x"), "");
+	dict_free(d);
+}
+END_TEST
+
+START_TEST(test_many_entries_all_found)
+{
+	enum { N = 50000 };
+	char *text = malloc((size_t)N * 32), key[32], want[32];
+	size_t off = 0;
+	struct dict *d;
+	int i;
+
+	for (i = 0; i < N; i++)
+		off += (size_t)sprintf(text + off, "k%d:v%d\n", i, i * 7);
+	diag = collect_diag(&col);
+	d = dict_parse(text, off, "big", &diag);
+	ck_assert_uint_eq(dict_size(d), N);
+	for (i = 0; i < N; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		snprintf(want, sizeof want, "v%d", i * 7);
+		ck_assert_str_eq(lookup(d, key), want);
+	}
+	ck_assert_str_eq(lookup(d, "k50000"), "");
+	dict_free(d);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_load_errors_name_the_file)
+{
+	char err[512], path[] = "/tmp/netdemo-check-XXXXXX";
+	struct dict *d;
+	int fd;
+
+	diag = collect_diag(&col);
+	d = dict_load("/nonexistent/dict.txt", &diag, err, sizeof err);
+	ck_assert_ptr_null(d);
+	ck_assert_str_eq(err, "/nonexistent/dict.txt: No such file or directory");
+
+	d = dict_load("/tmp", &diag, err, sizeof err);
+	ck_assert_ptr_null(d);
+	ck_assert_str_eq(err, "/tmp: not a regular file");
+
+	fd = mkstemp(path);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, "# only junk\njunk\n", 17), 17);
+	close(fd);
+	d = dict_load(path, &diag, err, sizeof err);
+	ck_assert_ptr_null(d);
+	ck_assert(strstr(err, "no valid entries") != NULL);
+	ck_assert(collected_has(&col, ":2: no ':' separator"));
+	unlink(path);
+}
+END_TEST
+
+START_TEST(test_load_reads_file)
+{
+	char err[512] = "", path[] = "/tmp/netdemo-check-XXXXXX";
+	struct dict *d;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, "water:水\n", 10), 10);
+	close(fd);
+	diag = collect_diag(&col);
+	d = dict_load(path, &diag, err, sizeof err);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_str_eq(lookup(d, "water"), "水");
+	dict_free(d);
+	unlink(path);
+}
+END_TEST
+
+static Suite *
+dict_suite(void)
+{
+	Suite *s = suite_create("dict");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_test(tc, test_basic_entries);
+	tcase_add_test(tc, test_trim_comments_blank_crlf);
+	tcase_add_test(tc, test_split_at_first_colon);
+	tcase_add_test(tc, test_bad_lines_warn_with_line_numbers);
+	tcase_add_test(tc, test_nul_byte_line);
+	tcase_add_test(tc, test_overlong_and_surrogate_utf8);
+	tcase_add_test(tc, test_duplicate_keeps_first);
+	tcase_add_test(tc, test_bom_skipped);
+	tcase_add_test(tc, test_empty_input);
+	tcase_add_test(tc, test_many_entries_all_found);
+	tcase_add_test(tc, test_load_errors_name_the_file);
+	tcase_add_test(tc, test_load_reads_file);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(dict_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

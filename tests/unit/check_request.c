@@ -1,0 +1,115 @@
+/* check_request.c: request trimming, UTF-8 validation and address parsing. */
+#include <check.h>
+#include <string.h>
+
+#include "addr.h"
+#include "request.h"
+#include "utf8.h"
+
+static size_t
+trim_len(const char *buf, size_t len)
+{
+	return request_trim(buf, len);
+}
+
+START_TEST(test_trim)
+{
+	ck_assert_uint_eq(trim_len("apple", 5), 5);
+	ck_assert_uint_eq(trim_len("apple\n", 6), 5);
+	ck_assert_uint_eq(trim_len("apple\r\n", 7), 5);
+	ck_assert_uint_eq(trim_len("apple\n\n\r", 8), 5);
+	ck_assert_uint_eq(trim_len("apple\0\0\0\0", 9), 5);
+	ck_assert_uint_eq(trim_len("apple\0junk\n", 11), 5);
+	ck_assert_uint_eq(trim_len("apple\n\0", 7), 5);
+	ck_assert_uint_eq(trim_len("", 0), 0);
+	ck_assert_uint_eq(trim_len("\0apple", 6), 0);
+	ck_assert_uint_eq(trim_len("\r\n", 2), 0);
+	/* Leading and inner blanks belong to the request. */
+	ck_assert_uint_eq(trim_len(" a b \n", 6), 5);
+}
+END_TEST
+
+START_TEST(test_utf8)
+{
+	ck_assert(utf8_valid("", 0));
+	ck_assert(utf8_valid("plain", 5));
+	ck_assert(utf8_valid("苹果", strlen("苹果")));
+	ck_assert(utf8_valid("\xf0\x9f\x98\x80", 4));	/* U+1F600 */
+	ck_assert(!utf8_valid("\xff", 1));
+	ck_assert(!utf8_valid("\xc0\x80", 2));		/* overlong NUL */
+	ck_assert(!utf8_valid("\xe0\x80\xaf", 3));	/* overlong */
+	ck_assert(!utf8_valid("\xed\xa0\x80", 3));	/* surrogate */
+	ck_assert(!utf8_valid("\xf4\x90\x80\x80", 4));	/* > U+10FFFF */
+	ck_assert(!utf8_valid("\xe8\x8b", 2));		/* cut short */
+	ck_assert(!utf8_valid("a\x80", 2));		/* lone continuation */
+}
+END_TEST
+
+static const char *
+roundtrip(const char *s)
+{
+	static char out[ADDR_STRLEN], err[256];
+	struct addr a;
+
+	if (addr_parse(s, &a, err, sizeof err) == -1)
+		return err;
+	return addr_format((struct sockaddr *)&a.ss, out, sizeof out);
+}
+
+START_TEST(test_addr)
+{
+	ck_assert_str_eq(roundtrip("127.0.0.1:8081"), "127.0.0.1:8081");
+	ck_assert_str_eq(roundtrip("0.0.0.0:0"), "0.0.0.0:0");
+	ck_assert_str_eq(roundtrip("[::1]:80"), "[::1]:80");
+	ck_assert_str_eq(roundtrip("[::]:65535"), "[::]:65535");
+	ck_assert_str_eq(roundtrip("[2001:DB8::1]:1"), "[2001:db8::1]:1");
+	ck_assert_str_eq(roundtrip("127.0.0.1"), "'127.0.0.1': expected HOST:PORT");
+	ck_assert_str_eq(roundtrip("[::1]80"), "'[::1]80': expected [IPV6]:PORT");
+	ck_assert_str_eq(roundtrip("1.2.3.4:x"), "'1.2.3.4:x': port must be 0..65535");
+	ck_assert_str_eq(roundtrip("1.2.3.4:-1"), "'1.2.3.4:-1': port must be 0..65535");
+	ck_assert_str_eq(roundtrip("1.2.3.4:"), "'1.2.3.4:': port must be 0..65535");
+	ck_assert_str_eq(roundtrip(":80"), "':80': bad host");
+	ck_assert(strstr(roundtrip("::1:80"), "not a numeric IPv4") != NULL);
+	ck_assert(strstr(roundtrip("[1.2.3.4]:80"), "not a numeric IPv6") != NULL);
+}
+END_TEST
+
+START_TEST(test_addr_same)
+{
+	struct addr a, b, c;
+	char err[128];
+
+	ck_assert_int_eq(addr_parse("127.0.0.1:5", &a, err, sizeof err), 0);
+	ck_assert_int_eq(addr_parse("127.0.0.1:5", &b, err, sizeof err), 0);
+	ck_assert_int_eq(addr_parse("127.0.0.1:6", &c, err, sizeof err), 0);
+	ck_assert(addr_same(&a, &b));
+	ck_assert(!addr_same(&a, &c));
+	ck_assert_uint_eq(addr_port((struct sockaddr *)&c.ss), 6);
+}
+END_TEST
+
+static Suite *
+request_suite(void)
+{
+	Suite *s = suite_create("request");
+	TCase *tc = tcase_create("pure");
+
+	tcase_add_test(tc, test_trim);
+	tcase_add_test(tc, test_utf8);
+	tcase_add_test(tc, test_addr);
+	tcase_add_test(tc, test_addr_same);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(request_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
