@@ -144,3 +144,83 @@ addr_same(const struct addr *a, const struct addr *b)
 {
 	return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
 }
+
+/*
+ * Parses "10.0.0.0/8", "::1/128" or a lone address (a /32 or /128) into
+ * out; host bits past the prefix are an error, as they usually mean a typo.
+ */
+int
+cidr_parse(const char *s, struct cidr *out, char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t hlen = slash ? (size_t)(slash - s) : strlen(s), i;
+	unsigned long prefix;
+	char *end;
+
+	memset(out, 0, sizeof *out);
+	if (hlen == 0 || hlen >= sizeof host)
+		goto bad;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, out->bytes) == 1)
+		out->family = AF_INET;
+	else if (inet_pton(AF_INET6, host, out->bytes) == 1)
+		out->family = AF_INET6;
+	else
+		goto bad;
+	out->prefix = out->family == AF_INET ? 32 : 128;
+	if (slash != NULL) {
+		errno = 0;
+		prefix = strtoul(slash + 1, &end, 10);
+		if (slash[1] < '0' || slash[1] > '9' || *end != '\0' ||
+		    errno != 0 || prefix > out->prefix)
+			goto bad;
+		out->prefix = (unsigned)prefix;
+	}
+	for (i = out->prefix; i < (out->family == AF_INET ? 32u : 128u); i++) {
+		if (out->bytes[i / 8] & (0x80 >> (i % 8))) {
+			snprintf(err, errlen, "'%s': address has bits set past"
+			    " the /%u prefix", s, out->prefix);
+			return -1;
+		}
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "'%s': expected a network such as 127.0.0.0/8"
+	    " or ::1", s);
+	return -1;
+}
+
+/* True when sa's address lies inside the network c. */
+int
+cidr_match(const struct cidr *c, const struct sockaddr *sa)
+{
+	const uint8_t *a;
+	unsigned full, rest;
+
+	if (sa->sa_family != c->family)
+		return 0;
+	a = sa->sa_family == AF_INET ?
+	    (const uint8_t *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr :
+	    (const uint8_t *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	full = c->prefix / 8;
+	rest = c->prefix % 8;
+	if (memcmp(a, c->bytes, full) != 0)
+		return 0;
+	return rest == 0 ||
+	    ((a[full] ^ c->bytes[full]) & (uint8_t)(0xff00 >> rest)) == 0;
+}
+
+/* True for 127.0.0.0/8 and ::1: where a listen address reaches no network. */
+int
+addr_is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)sa)
+		    ->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
+	return 0;
+}

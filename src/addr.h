@@ -15,7 +15,17 @@ struct addr {
 	socklen_t		len;
 };
 
+/* A network: family, address bytes and prefix length. */
+struct cidr {
+	int		family;
+	uint8_t		bytes[16];
+	unsigned	prefix;
+};
+
 int	 addr_parse(const char *, struct addr *, char *, size_t);
+int	 cidr_parse(const char *, struct cidr *, char *, size_t);
+int	 cidr_match(const struct cidr *, const struct sockaddr *);
+int	 addr_is_loopback(const struct sockaddr *);
 char	*addr_format(const struct sockaddr *, char *, size_t);
 int	 addr_same(const struct addr *, const struct addr *);
 uint16_t addr_port(const struct sockaddr *);

@@ -109,44 +109,79 @@ resolve_path(const char *config_path, const char *v)
 	return p;
 }
 
-/* Splits a comma-separated address list; -1 after naming each bad entry. */
+/* Appends one listen address; port 0 twice is two kernel-chosen ports. */
 static int
-parse_listen(const struct section *s, const char *key, const char *v,
-    struct svc_conf *sc)
+add_listen(const char *tok, void *field, char *err, size_t errlen)
+{
+	struct addrlist *l = field;
+	struct addr a;
+	size_t i;
+
+	if (addr_parse(tok, &a, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < l->n; i++) {
+		if (addr_port((struct sockaddr *)&a.ss) != 0 &&
+		    addr_same(&l->v[i], &a)) {
+			snprintf(err, errlen, "'%s' is listed twice", tok);
+			return -1;
+		}
+	}
+	l->v = xreallocarray(l->v, l->n + 1, sizeof a);
+	l->v[l->n++] = a;
+	return 0;
+}
+
+static int
+add_word(const char *tok, void *field, char *err, size_t errlen)
+{
+	struct strlist *l = field;
+
+	(void)err;
+	(void)errlen;
+	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	l->v[l->n++] = xstrdup(tok);
+	return 0;
+}
+
+static int
+add_cidr(const char *tok, void *field, char *err, size_t errlen)
+{
+	struct cidrlist *l = field;
+	struct cidr c;
+
+	if (cidr_parse(tok, &c, err, errlen) == -1)
+		return -1;
+	l->v = xreallocarray(l->v, l->n + 1, sizeof c);
+	l->v[l->n++] = c;
+	return 0;
+}
+
+/*
+ * Splits a comma-separated list and hands each entry to add; -1 after
+ * naming each bad entry. A list must have at least one entry.
+ */
+static int
+parse_list(const struct section *s, const char *key, const char *v,
+    int (*add)(const char *, void *, char *, size_t), void *field)
 {
 	char *copy = xstrdup(v), *tok, *save = NULL, err[256];
-	int bad = 0;
-	size_t i;
+	int bad = 0, n = 0;
 
 	for (tok = strtok_r(copy, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
-		struct addr a;
-
 		tok += strspn(tok, " \t");
 		tok[strcspn(tok, " \t")] = '\0';
 		if (*tok == '\0')
 			continue;	/* "a, b," is a list of two */
-		if (addr_parse(tok, &a, err, sizeof err) == -1) {
+		n++;
+		if (add(tok, field, err, sizeof err) == -1) {
 			section_error(s, key, "%s", err);
 			bad = 1;
-			continue;
 		}
-		/* Port 0 twice is two kernel-chosen ports, not a clash. */
-		for (i = 0; i < sc->nlisten; i++)
-			if (addr_port((struct sockaddr *)&a.ss) != 0 &&
-			    addr_same(&sc->listen[i], &a))
-				break;
-		if (i < sc->nlisten) {
-			section_error(s, key, "'%s' is listed twice", tok);
-			bad = 1;
-			continue;
-		}
-		sc->listen = xreallocarray(sc->listen, sc->nlisten + 1, sizeof a);
-		sc->listen[sc->nlisten++] = a;
 	}
 	free(copy);
-	if (!bad && sc->nlisten == 0) {
-		section_error(s, key, "no address given");
+	if (!bad && n == 0) {
+		section_error(s, key, "empty list");
 		bad = 1;
 	}
 	return bad ? -1 : 0;
@@ -178,8 +213,15 @@ parse_value(const struct section *s, const struct conf_key *k, const char *v,
 		}
 		*(char **)field = resolve_path(s->path, v);
 		return 0;
+	case CONF_STRING:
+		*(char **)field = xstrdup(v);
+		return 0;
 	case CONF_LISTEN:
-		return parse_listen(s, k->name, v, sc);
+		return parse_list(s, k->name, v, add_listen, field);
+	case CONF_LIST:
+		return parse_list(s, k->name, v, add_word, field);
+	case CONF_CIDRS:
+		return parse_list(s, k->name, v, add_cidr, field);
 	}
 	return -1;
 }
@@ -318,6 +360,7 @@ section_kind(const struct section *s)
 static int
 parse_service(const struct section *s, struct svc_conf *sc)
 {
+	char err[512];
 	const char *v;
 	int bad = 0;
 
@@ -333,6 +376,11 @@ parse_service(const struct section *s, struct svc_conf *sc)
 	bad |= check_unknown_keys(s, sc->kind) == -1;
 	bad |= apply_keys(s, common_keys, sc) == -1;
 	bad |= apply_keys(s, sc->kind->keys, sc) == -1;
+	if (!bad && sc->kind->check != NULL &&
+	    sc->kind->check(sc, err, sizeof err) == -1) {
+		section_error(s, NULL, "%s", err);
+		bad = 1;
+	}
 	return bad ? -1 : 0;
 }
 
@@ -365,11 +413,11 @@ shared_address(const struct svc_conf *a, const struct svc_conf *b)
 {
 	size_t k, l;
 
-	for (k = 0; k < a->nlisten; k++)
-		for (l = 0; l < b->nlisten; l++)
-			if (addr_port((const struct sockaddr *)&a->listen[k].ss)
-			    != 0 && addr_same(&a->listen[k], &b->listen[l]))
-				return &a->listen[k];
+	for (k = 0; k < a->listen.n; k++)
+		for (l = 0; l < b->listen.n; l++)
+			if (addr_port((const struct sockaddr *)&a->listen.v[k].ss)
+			    != 0 && addr_same(&a->listen.v[k], &b->listen.v[l]))
+				return &a->listen.v[k];
 	return NULL;
 }
 
@@ -532,6 +580,16 @@ config_enabled_count(const struct config *conf)
 	return n;
 }
 
+static void
+strlist_free(struct strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
 void
 config_free(struct config *conf)
 {
@@ -541,8 +599,13 @@ config_free(struct config *conf)
 		return;
 	for (i = 0; i < conf->nsvcs; i++) {
 		free(conf->svcs[i].name);
-		free(conf->svcs[i].listen);
+		free(conf->svcs[i].listen.v);
 		free(conf->svcs[i].file);
+		strlist_free(&conf->svcs[i].allow);
+		free(conf->svcs[i].path);
+		free(conf->svcs[i].allow_from.v);
+		free(conf->svcs[i].user);
+		free(conf->svcs[i].group);
 	}
 	free(conf->svcs);
 	free(conf->path);

@@ -19,6 +19,24 @@ enum conf_type {
 	CONF_UINT,
 	CONF_PATH,	/* relative to the config file's folder */
 	CONF_LISTEN,	/* comma-separated HOST:PORT list */
+	CONF_STRING,
+	CONF_LIST,	/* comma-separated words, at least one */
+	CONF_CIDRS,	/* comma-separated networks */
+};
+
+struct addrlist {
+	struct addr	*v;
+	size_t		 n;
+};
+
+struct strlist {
+	char		**v;
+	size_t		  n;
+};
+
+struct cidrlist {
+	struct cidr	*v;
+	size_t		 n;
 };
 
 /* One key a section may hold: its type, default and where it is stored. */
@@ -37,13 +55,20 @@ struct svc_conf {
 	char			*name;		/* the section */
 	const struct service	*kind;
 	int			 enabled;
-	struct addr		*listen;
-	size_t			 nlisten;
+	struct addrlist		 listen;
 	unsigned		 max_request;	/* UDP kinds */
 	unsigned		 reply_size;
 	unsigned		 max_connections; /* echo */
 	unsigned		 idle_timeout;
 	char			*file;		/* dict */
+	struct strlist		 allow;		/* exec */
+	char			*path;
+	unsigned		 timeout;
+	unsigned		 max_output;
+	unsigned		 max_jobs;
+	struct cidrlist		 allow_from;
+	char			*user;
+	char			*group;
 };
 
 struct config {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "config.h"
 #include "daemon.h"
@@ -55,6 +56,7 @@ daemon_init(struct daemon *d, struct config *conf)
 		return -1;
 	}
 	d->svcs = xcalloc(conf->nsvcs, sizeof *d->svcs);
+	LIST_INIT(&d->children);
 	return 0;
 }
 
@@ -175,6 +177,41 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 		d->svcs[i].conf->kind->reload(d->svcs[i].state);
 }
 
+/* Tells w->exited when w->pid has been reaped. */
+void
+daemon_watch_child(struct daemon *d, struct child_watch *w)
+{
+	LIST_INSERT_HEAD(&d->children, w, entry);
+}
+
+void
+daemon_unwatch_child(struct child_watch *w)
+{
+	LIST_REMOVE(w, entry);
+}
+
+/* Reaps every child that has exited: no zombie outlives a SIGCHLD. */
+static void
+sigchld_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct child_watch *w;
+	int status;
+	pid_t pid;
+
+	(void)sig;
+	(void)what;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		LIST_FOREACH(w, &d->children, entry)
+			if (w->pid == pid)
+				break;
+		if (w == NULL)
+			continue;
+		LIST_REMOVE(w, entry);
+		w->exited(w->arg, status);
+	}
+}
+
 /* Runs the loop until a stop signal has drained the services. */
 int
 daemon_run(struct daemon *d)
@@ -182,10 +219,12 @@ daemon_run(struct daemon *d)
 	d->ev_hup = evsignal_new(d->base, SIGHUP, reload_cb, d);
 	d->ev_term = evsignal_new(d->base, SIGTERM, stop_cb, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, stop_cb, d);
+	d->ev_chld = evsignal_new(d->base, SIGCHLD, sigchld_cb, d);
 	if (d->ev_hup == NULL || d->ev_term == NULL || d->ev_int == NULL ||
-	    evsignal_add(d->ev_hup, NULL) == -1 ||
+	    d->ev_chld == NULL || evsignal_add(d->ev_hup, NULL) == -1 ||
 	    evsignal_add(d->ev_term, NULL) == -1 ||
-	    evsignal_add(d->ev_int, NULL) == -1) {
+	    evsignal_add(d->ev_int, NULL) == -1 ||
+	    evsignal_add(d->ev_chld, NULL) == -1) {
 		log_errorx("cannot install signal handlers");
 		return -1;
 	}
@@ -213,6 +252,8 @@ daemon_free(struct daemon *d)
 		event_free(d->ev_term);
 	if (d->ev_int != NULL)
 		event_free(d->ev_int);
+	if (d->ev_chld != NULL)
+		event_free(d->ev_chld);
 	if (d->ev_drain != NULL)
 		event_free(d->ev_drain);
 	if (d->base != NULL)

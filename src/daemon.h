@@ -6,12 +6,22 @@
 #define NETDEMO_DAEMON_H
 
 #include <stddef.h>
+#include <sys/queue.h>
+#include <sys/types.h>
 
 struct config;
 struct event;
 struct event_base;
 struct svc_conf;
 struct service;
+
+/* A child process someone waits for; embedded in its owner's struct. */
+struct child_watch {
+	LIST_ENTRY(child_watch)	 entry;
+	pid_t			 pid;
+	void			(*exited)(void *, int);	/* wait status */
+	void			*arg;
+};
 
 struct svc_run {
 	const struct svc_conf	*conf;
@@ -24,7 +34,9 @@ struct daemon {
 	struct svc_run		*svcs;
 	size_t			 nsvcs;
 	struct event		*ev_hup, *ev_term, *ev_int;
+	struct event		*ev_chld;
 	struct event		*ev_drain;	/* deadline for draining at stop */
+	LIST_HEAD(, child_watch) children;
 	int			 stopping;
 };
 
@@ -33,6 +45,8 @@ int	daemon_create_services(struct daemon *);
 int	daemon_start_services(struct daemon *);
 int	daemon_run(struct daemon *);
 void	daemon_service_drained(struct daemon *);
+void	daemon_watch_child(struct daemon *, struct child_watch *);
+void	daemon_unwatch_child(struct child_watch *);
 void	daemon_free(struct daemon *);
 
 #endif

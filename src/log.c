@@ -192,3 +192,32 @@ fatalx(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+/*
+ * Logs at most one line a second for lim's reason, so a flood of bad
+ * traffic cannot flood the journal; the next line says how many it held.
+ */
+void
+log_limited(struct log_limit *lim, enum log_level level, const char *fmt, ...)
+{
+	struct timespec now;
+	char msg[1536];
+	va_list ap;
+
+	if (!log_enabled(level))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (lim->last != 0 && now.tv_sec == lim->last) {
+		lim->suppressed++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (lim->suppressed > 0)
+		log_at(level, "%s (and %u more like it)", msg, lim->suppressed);
+	else
+		log_at(level, "%s", msg);
+	lim->last = now.tv_sec;
+	lim->suppressed = 0;
+}

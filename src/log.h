@@ -3,6 +3,7 @@
 #define NETDEMO_LOG_H
 
 #include <stdarg.h>
+#include <time.h>
 
 enum log_level {
 	LOG_LVL_ERROR,
@@ -13,6 +14,12 @@ enum log_level {
 };
 
 #define PRINTFLIKE(f, a) __attribute__((format(printf, f, a)))
+
+/* One reason's rate limit: at most a line a second, with what was held back. */
+struct log_limit {
+	time_t		last;
+	unsigned	suppressed;
+};
 
 void	log_init(void);
 void	log_set_level(enum log_level);
@@ -30,6 +37,8 @@ void	log_error(const char *, ...) PRINTFLIKE(1, 2);
 void	log_errorx(const char *, ...) PRINTFLIKE(1, 2);
 _Noreturn void fatal(const char *, ...) PRINTFLIKE(1, 2);
 _Noreturn void fatalx(const char *, ...) PRINTFLIKE(1, 2);
+void	log_limited(struct log_limit *, enum log_level, const char *, ...)
+	    PRINTFLIKE(3, 4);
 void	log_vmsg(enum log_level, const char *, va_list) PRINTFLIKE(2, 0);
 void	log_at(enum log_level, const char *, ...) PRINTFLIKE(2, 3);
 

@@ -93,9 +93,9 @@ print_services(const struct config *conf)
 			printf(" (disabled)\n");
 			continue;
 		}
-		for (j = 0; j < sc->nlisten; j++)
+		for (j = 0; j < sc->listen.n; j++)
 			printf("%s %s %s", j ? "," : " on", sc->kind->proto,
-			    addr_format((const struct sockaddr *)&sc->listen[j].ss,
+			    addr_format((const struct sockaddr *)&sc->listen.v[j].ss,
 			    buf, sizeof buf));
 		printf("\n");
 	}

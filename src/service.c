@@ -7,6 +7,7 @@
 static const struct service *const kinds[] = {
 	&svc_dict,
 	&svc_echo,
+	&svc_exec,
 };
 
 const struct service *

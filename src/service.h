@@ -21,6 +21,8 @@ struct service {
 	int			 enabled_default;
 	const struct conf_key	*keys;		/* its own keys beside the shared ones */
 
+	/* Optional checks across the section's keys; -1 + err naming the key. */
+	int	 (*check)(const struct svc_conf *, char *, size_t);
 	/* Loads what the instance needs without opening sockets; NULL + err. */
 	void	*(*create)(struct daemon *, const struct svc_conf *, char *, size_t);
 	/* Opens its sockets and events; -1 + err (naming the key). */
@@ -35,6 +37,7 @@ struct service {
 
 extern const struct service svc_dict;
 extern const struct service svc_echo;
+extern const struct service svc_exec;
 
 const struct service	*service_find(const char *);
 char			*service_kind_list(char *, size_t);

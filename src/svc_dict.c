@@ -64,10 +64,10 @@ svc_dict_request(void *arg, const struct udp_req *req)
 
 	if ((val = dict_lookup(s->dict, req->data, req->len, &vlen)) != NULL) {
 		s->found++;
-		udp_reply(req, val, vlen);
+		udp_reply(&req->peer, val, vlen);
 	} else {
 		s->unknown++;
-		udp_reply(req, unknown_reply, sizeof unknown_reply - 1);
+		udp_reply(&req->peer, unknown_reply, sizeof unknown_reply - 1);
 	}
 }
 

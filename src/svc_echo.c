@@ -254,7 +254,7 @@ echo_create(struct daemon *d, const struct svc_conf *conf, char *err,
 {
 	struct svc_echo *s = calloc(1, sizeof *s);
 
-	if (s == NULL || (s->ls = calloc(conf->nlisten, sizeof *s->ls)) == NULL ||
+	if (s == NULL || (s->ls = calloc(conf->listen.n, sizeof *s->ls)) == NULL ||
 	    (s->retry = evtimer_new(d->base, echo_retry_cb, s)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		if (s != NULL)
@@ -275,8 +275,8 @@ echo_start(void *arg, char *err, size_t errlen)
 	char why[512];
 	size_t i;
 
-	for (i = 0; i < s->conf->nlisten; i++) {
-		if (echo_listen(s, &s->conf->listen[i], why, sizeof why) == -1) {
+	for (i = 0; i < s->conf->listen.n; i++) {
+		if (echo_listen(s, &s->conf->listen.v[i], why, sizeof why) == -1) {
 			snprintf(err, errlen, "listen: %s", why);
 			return -1;
 		}

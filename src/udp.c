@@ -44,36 +44,36 @@ static const char too_long_reply[] = "error: request too long";
 
 /* Trims one datagram and hands it to the kind, or refuses it. */
 static void
-udp_dispatch(struct udp_sock *s, size_t n, const struct sockaddr *peer,
-    socklen_t peerlen)
+udp_dispatch(struct udp_req *req, size_t n)
 {
-	struct udp_front *f = s->front;
-	struct udp_req req = { f, s->fd, f->buf, 0, peer, peerlen };
+	struct udp_front *f = req->peer.front;
 
 	f->stats.received++;
-	req.len = request_trim(f->buf, n);
-	if (req.len > f->conf->max_request) {
+	req->data = f->buf;
+	req->len = request_trim(f->buf, n);
+	if (req->len > f->conf->max_request) {
 		f->stats.too_long++;
-		udp_reply(&req, too_long_reply, sizeof too_long_reply - 1);
+		udp_reply(&req->peer, too_long_reply, sizeof too_long_reply - 1);
 		return;
 	}
-	f->cb(f->arg, &req);
+	f->cb(f->arg, req);
 }
 
 static void
 udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct udp_sock *s = arg;
-	struct sockaddr_storage peer;
-	socklen_t peerlen;
+	struct udp_req req;
 	ssize_t n;
 	int i;
 
 	(void)what;
+	req.peer.front = s->front;
+	req.peer.fd = fd;
 	for (i = 0; i < UDP_BATCH; i++) {
-		peerlen = sizeof peer;
+		req.peer.len = sizeof req.peer.addr;
 		n = recvfrom(fd, s->front->buf, UDP_MAX_DGRAM, 0,
-		    (struct sockaddr *)&peer, &peerlen);
+		    (struct sockaddr *)&req.peer.addr, &req.peer.len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -82,18 +82,18 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 				    strerror(errno));
 			return;
 		}
-		udp_dispatch(s, (size_t)n, (struct sockaddr *)&peer, peerlen);
+		udp_dispatch(&req, (size_t)n);
 	}
 }
 
 /* Sends one datagram, counting what could not go. */
 static int
-udp_send(const struct udp_req *req, const char *buf, size_t len)
+udp_send(const struct udp_peer *to, const char *buf, size_t len)
 {
-	struct udp_stats *st = &req->front->stats;
+	struct udp_stats *st = &to->front->stats;
 
-	if (sendto(req->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, req->peer,
-	    req->peerlen) != -1) {
+	if (sendto(to->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+	    (const struct sockaddr *)&to->addr, to->len) != -1) {
 		st->replies++;
 		return 0;
 	}
@@ -105,8 +105,8 @@ udp_send(const struct udp_req *req, const char *buf, size_t len)
 }
 
 /* How much of buf goes in the next datagram: to a line end if possible. */
-static size_t
-chunk_length(const char *buf, size_t len, size_t max)
+size_t
+udp_chunk_length(const char *buf, size_t len, size_t max)
 {
 	size_t cut;
 
@@ -123,20 +123,20 @@ chunk_length(const char *buf, size_t len, size_t max)
 }
 
 /*
- * Sends buf to the requester in datagrams of at most reply_size bytes, in
+ * Sends buf to the peer in datagrams of at most reply_size bytes, in
  * order. Returns -1 if any could not be sent.
  */
 int
-udp_reply(const struct udp_req *req, const char *buf, size_t len)
+udp_reply(const struct udp_peer *to, const char *buf, size_t len)
 {
-	size_t max = req->front->conf->reply_size, n;
+	size_t max = to->front->conf->reply_size, n;
 	int rc = 0;
 
 	if (len == 0)
-		return udp_send(req, buf, 0);
+		return udp_send(to, buf, 0);
 	while (len > 0) {
-		n = chunk_length(buf, len, max);
-		if (udp_send(req, buf, n) == -1)
+		n = udp_chunk_length(buf, len, max);
+		if (udp_send(to, buf, n) == -1)
 			rc = -1;
 		buf += n;
 		len -= n;
@@ -181,7 +181,7 @@ udp_open(struct daemon *d, const struct svc_conf *conf, udp_request_cb *cb,
 	size_t i;
 
 	if (f == NULL || (f->buf = malloc(UDP_MAX_DGRAM)) == NULL ||
-	    (f->socks = calloc(conf->nlisten, sizeof *f->socks)) == NULL) {
+	    (f->socks = calloc(conf->listen.n, sizeof *f->socks)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		udp_close(f);
 		return NULL;
@@ -189,8 +189,8 @@ udp_open(struct daemon *d, const struct svc_conf *conf, udp_request_cb *cb,
 	f->conf = conf;
 	f->cb = cb;
 	f->arg = arg;
-	for (i = 0; i < conf->nlisten; i++) {
-		if (udp_open_sock(f, d->base, &conf->listen[i], why,
+	for (i = 0; i < conf->listen.n; i++) {
+		if (udp_open_sock(f, d->base, &conf->listen.v[i], why,
 		    sizeof why) == -1) {
 			snprintf(err, errlen, "listen: %s", why);
 			udp_close(f);
@@ -204,6 +204,16 @@ const struct udp_stats *
 udp_stats(const struct udp_front *f)
 {
 	return &f->stats;
+}
+
+/* Stops reading requests; the sockets stay open for replies in flight. */
+void
+udp_pause(struct udp_front *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nsocks; i++)
+		event_del(f->socks[i].ev);
 }
 
 void

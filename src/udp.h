@@ -22,14 +22,19 @@
 struct daemon;
 struct udp_front;
 
-/* One request, trimmed; valid only during the handler's call. */
-struct udp_req {
+/* Where replies go: a copy outlives the request (exec replies later). */
+struct udp_peer {
 	struct udp_front	*front;
 	int			 fd;
+	struct sockaddr_storage	 addr;
+	socklen_t		 len;
+};
+
+/* One request, trimmed; data is valid only during the handler's call. */
+struct udp_req {
+	struct udp_peer		 peer;
 	const char		*data;
 	size_t			 len;
-	const struct sockaddr	*peer;
-	socklen_t		 peerlen;
 };
 
 typedef void udp_request_cb(void *, const struct udp_req *);
@@ -44,7 +49,9 @@ struct udp_stats {
 
 struct udp_front	*udp_open(struct daemon *, const struct svc_conf *,
 			    udp_request_cb *, void *, char *, size_t);
-int			 udp_reply(const struct udp_req *, const char *, size_t);
+int			 udp_reply(const struct udp_peer *, const char *, size_t);
+size_t			 udp_chunk_length(const char *, size_t, size_t);
+void			 udp_pause(struct udp_front *);
 const struct udp_stats	*udp_stats(const struct udp_front *);
 void			 udp_close(struct udp_front *);
 

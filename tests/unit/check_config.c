@@ -52,7 +52,7 @@ START_TEST(test_minimal_echo_defaults)
 	ck_assert_int_eq(conf->svcs[0].enabled, 1);
 	ck_assert_uint_eq(conf->svcs[0].max_connections, 10000);
 	ck_assert_uint_eq(conf->svcs[0].idle_timeout, 300);
-	ck_assert_uint_eq(conf->svcs[0].nlisten, 1);
+	ck_assert_uint_eq(conf->svcs[0].listen.n, 1);
 	ck_assert_int_eq(conf->log_level, LOG_LVL_INFO);
 	config_free(conf);
 }
@@ -66,7 +66,7 @@ START_TEST(test_dict_path_relative_to_config)
 
 	ck_assert_ptr_nonnull(conf);
 	ck_assert_str_eq(conf->svcs[0].file, "/etc/nd/../data/dict.txt");
-	ck_assert_uint_eq(conf->svcs[0].nlisten, 2);
+	ck_assert_uint_eq(conf->svcs[0].listen.n, 2);
 	ck_assert_uint_eq(conf->svcs[0].max_request, 64);
 	ck_assert_uint_eq(conf->svcs[0].reply_size, 1200);
 	config_free(conf);
@@ -122,7 +122,7 @@ START_TEST(test_listen_required_and_checked)
 	ck_assert_ptr_null(validate(ini("echo:listen", "::1:80", NULL)));
 	ck_assert_ptr_null(validate(ini("echo:listen", "[::1]:65536", NULL)));
 	ck_assert_ptr_null(validate(ini("echo:listen", " , ", NULL)));
-	ck_assert(collected_has(&col, "[echo] listen: no address given"));
+	ck_assert(collected_has(&col, "[echo] listen: empty list"));
 }
 END_TEST
 
@@ -167,7 +167,7 @@ START_TEST(test_unknown_kinds_and_sections)
 	ck_assert_ptr_null(validate(ini("x:service", "dixt", "x:listen",
 	    "127.0.0.1:0", "misc:listen", "127.0.0.1:0", NULL)));
 	ck_assert(collected_has(&col,
-	    "[x] service: unknown service kind 'dixt' (known: dict, echo)"));
+	    "[x] service: unknown service kind 'dixt' (known: dict, echo, exec)"));
 	ck_assert(collected_has(&col, "[misc] unknown section"));
 }
 END_TEST

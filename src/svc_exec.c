@@ -1,0 +1,588 @@
+/*
+ * svc_exec.c: the exec service: a datagram names an allowlisted command,
+ * the reply is its output, then one status datagram ("[exit 0]").
+ *
+ * This is a remote shell, so it is built to be safe by construction: off
+ * unless enabled, loopback sources only by default, no shell (words.c
+ * splits the request), the first word must be on the allowlist, and every
+ * child runs with a timeout, an output cap and a cap on jobs at once. The
+ * loop never waits for a child: output arrives on a non-blocking pipe and
+ * SIGCHLD reaps. A job ends when its pipe is at EOF and it has been reaped.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "allowlist.h"
+#include "config.h"
+#include "daemon.h"
+#include "exec_child.h"
+#include "log.h"
+#include "service.h"
+#include "udp.h"
+#include "words.h"
+
+#define EXEC_READ_MAX	16384	/* bytes taken from a pipe per read */
+#define EXEC_KILL_GRACE	1	/* seconds from SIGTERM to SIGKILL */
+
+enum kill_stage { KILL_NONE, KILL_TERM, KILL_KILL, KILL_GAVE_UP };
+
+struct exec_job {
+	LIST_ENTRY(exec_job)	 entry;
+	struct svc_exec		*s;
+	struct child_watch	 child;
+	struct udp_peer		 peer;
+	int			 fd;		/* output pipe; -1 at EOF */
+	struct event		*ev_out;
+	struct event		*ev_timer;
+	char			*out;		/* output not yet sent */
+	size_t			 outlen;
+	size_t			 bytes;		/* output kept, <= max_output */
+	int			 truncated;
+	int			 exited, status;
+	int			 timed_out;
+	enum kill_stage		 stage;
+	struct timespec		 started;
+	char			 cmd[160];	/* for the log */
+};
+
+struct svc_exec {
+	struct daemon		*d;
+	const struct svc_conf	*conf;
+	struct udp_front	*udp;
+	struct exec_child_spec	 spec;		/* how children start */
+	char			*words;		/* max_request + 1 bytes */
+	char			*argv[WORDS_MAX];
+	LIST_HEAD(, exec_job)	 jobs;
+	size_t			 njobs;
+	int			 stopping;
+	struct log_limit	 denied_log;
+	uint64_t		 runs, refused, busy, denied;
+};
+
+static const struct conf_key exec_keys[] = {
+	UDP_CONF_KEYS,
+	{ "allow", CONF_LIST, NULL, 0, 0, offsetof(struct svc_conf, allow) },
+	{ "path", CONF_STRING, "/usr/local/bin:/usr/bin:/bin", 0, 0,
+	    offsetof(struct svc_conf, path) },
+	{ "timeout", CONF_UINT, "5", 1, 3600, offsetof(struct svc_conf, timeout) },
+	{ "max_output", CONF_UINT, "65000", 0, 16777216,
+	    offsetof(struct svc_conf, max_output) },
+	{ "max_jobs", CONF_UINT, "4", 1, 1024, offsetof(struct svc_conf, max_jobs) },
+	{ "allow_from", CONF_CIDRS, "127.0.0.0/8, ::1", 0, 0,
+	    offsetof(struct svc_conf, allow_from) },
+	{ "user", CONF_STRING, "", 0, 0, offsetof(struct svc_conf, user) },
+	{ "group", CONF_STRING, "", 0, 0, offsetof(struct svc_conf, group) },
+	CONF_KEY_END
+};
+
+static int
+exec_check(const struct svc_conf *conf, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < conf->allow.n; i++) {
+		if (!allowlist_entry_ok(conf->allow.v[i])) {
+			snprintf(err, errlen, "allow: '%s' is neither a command"
+			    " name nor an absolute path", conf->allow.v[i]);
+			return -1;
+		}
+	}
+	if (conf->group[0] != '\0' && conf->user[0] == '\0') {
+		snprintf(err, errlen, "group: needs user as well");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+reply_str(const struct udp_peer *to, const char *s)
+{
+	udp_reply(to, s, strlen(s));
+}
+
+/* Sends the output that fills whole datagrams; at EOF, all of it. */
+static void
+job_flush(struct exec_job *j, int all)
+{
+	size_t max = j->s->conf->reply_size, n, off = 0;
+
+	while (j->outlen - off >= max || (all && off < j->outlen)) {
+		n = udp_chunk_length(j->out + off, j->outlen - off, max);
+		udp_reply(&j->peer, j->out + off, n);
+		off += n;
+	}
+	memmove(j->out, j->out + off, j->outlen - off);
+	j->outlen -= off;
+}
+
+static void
+job_status_line(const struct exec_job *j, char *buf, size_t len)
+{
+	if (j->timed_out)
+		snprintf(buf, len, "[timeout after %u s]", j->s->conf->timeout);
+	else if (WIFEXITED(j->status))
+		snprintf(buf, len, "[exit %d]", WEXITSTATUS(j->status));
+	else if (WIFSIGNALED(j->status))
+		snprintf(buf, len, "[killed by signal %d]", WTERMSIG(j->status));
+	else
+		snprintf(buf, len, "[ended, status %d]", j->status);
+}
+
+static long
+msec_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - t->tv_sec) * 1000 +
+	    (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static void
+job_free(struct exec_job *j)
+{
+	struct svc_exec *s = j->s;
+
+	LIST_REMOVE(j, entry);
+	s->njobs--;
+	if (!j->exited) {
+		kill(-j->child.pid, SIGKILL);
+		daemon_unwatch_child(&j->child);
+		/* SIGKILL cannot be ignored: this wait is short. */
+		while (waitpid(j->child.pid, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
+	if (j->ev_out != NULL)
+		event_free(j->ev_out);
+	if (j->ev_timer != NULL)
+		event_free(j->ev_timer);
+	if (j->fd != -1)
+		close(j->fd);
+	free(j->out);
+	free(j);
+	if (s->stopping)
+		daemon_service_drained(s->d);
+}
+
+/* Output and exit both in: send the rest, the notes, the status; log. */
+static void
+job_finish(struct exec_job *j)
+{
+	char line[96], peer[ADDR_STRLEN];
+
+	job_flush(j, 1);
+	if (j->truncated) {
+		snprintf(line, sizeof line, "[output truncated at %u bytes]",
+		    j->s->conf->max_output);
+		reply_str(&j->peer, line);
+	}
+	job_status_line(j, line, sizeof line);
+	reply_str(&j->peer, line);
+	/* Whatever the command left running in its group goes with it. */
+	kill(-j->child.pid, SIGKILL);
+	log_info("%s: %s ran %s: %s, %zu bytes%s, %ld ms", j->s->conf->name,
+	    addr_format((struct sockaddr *)&j->peer.addr, peer, sizeof peer),
+	    j->cmd, line, j->bytes, j->truncated ? " (truncated)" : "",
+	    msec_since(&j->started));
+	job_free(j);
+}
+
+static void
+job_eof(struct exec_job *j)
+{
+	event_del(j->ev_out);
+	close(j->fd);
+	j->fd = -1;
+	if (j->exited)
+		job_finish(j);
+}
+
+/* Keeps output up to max_output; past it, reads and discards the rest. */
+static void
+job_take(struct exec_job *j, const char *buf, size_t n)
+{
+	size_t room = j->s->conf->max_output - j->bytes;
+
+	if (n > room) {
+		j->truncated = 1;
+		n = room;
+	}
+	memcpy(j->out + j->outlen, buf, n);
+	j->outlen += n;
+	j->bytes += n;
+	job_flush(j, 0);
+}
+
+static void
+job_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct exec_job *j = arg;
+	char buf[EXEC_READ_MAX];
+	ssize_t n;
+	int i;
+
+	(void)what;
+	for (i = 0; i < 4; i++) {
+		n = read(fd, buf, sizeof buf);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			job_eof(j);
+			return;
+		}
+		job_take(j, buf, (size_t)n);
+	}
+}
+
+static void
+job_exited(void *arg, int status)
+{
+	struct exec_job *j = arg;
+
+	j->exited = 1;
+	j->status = status;
+	if (j->fd == -1)
+		job_finish(j);
+}
+
+/* Timeout: SIGTERM to the group, SIGKILL a second later, then stop waiting
+ * for the pipe (a grandchild that left the group may still hold it). */
+static void
+job_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct exec_job *j = arg;
+	struct timeval grace = { EXEC_KILL_GRACE, 0 };
+
+	(void)fd;
+	(void)what;
+	j->timed_out = 1;
+	switch (j->stage) {
+	case KILL_NONE:
+		j->stage = KILL_TERM;
+		kill(-j->child.pid, SIGTERM);
+		break;
+	case KILL_TERM:
+		j->stage = KILL_KILL;
+		kill(-j->child.pid, SIGKILL);
+		break;
+	case KILL_KILL:
+	case KILL_GAVE_UP:
+		j->stage = KILL_GAVE_UP;
+		if (j->fd != -1) {
+			job_eof(j);
+			return;
+		}
+		break;
+	}
+	evtimer_add(j->ev_timer, &grace);
+}
+
+/*
+ * argv as the log shows it: words joined by blanks, a word holding a blank
+ * or nothing in quotes, non-printing bytes as '?', long lines cut with "...".
+ */
+static void
+format_cmd(char *buf, size_t len, char *const argv[])
+{
+	size_t off = 0, i;
+	const char *a;
+	int quote;
+
+	for (i = 0; argv[i] != NULL && off + 8 < len; i++) {
+		quote = argv[i][0] == '\0' || strpbrk(argv[i], " \t") != NULL;
+		if (i > 0)
+			buf[off++] = ' ';
+		if (quote)
+			buf[off++] = '\'';
+		for (a = argv[i]; *a != '\0' && off + 8 < len; a++)
+			buf[off++] = ((unsigned char)*a < 0x20 || *a == 0x7f) ?
+			    '?' : *a;
+		if (quote)
+			buf[off++] = '\'';
+	}
+	if (argv[i] != NULL || off + 8 >= len)
+		memcpy(buf + off, "...", 3), off += 3;
+	buf[off] = '\0';
+}
+
+static struct exec_job *
+job_new(struct svc_exec *s, const struct udp_peer *peer)
+{
+	struct exec_job *j = calloc(1, sizeof *j);
+
+	if (j == NULL)
+		return NULL;
+	j->out = malloc(s->conf->reply_size + EXEC_READ_MAX);
+	if (j->out == NULL) {
+		free(j);
+		return NULL;
+	}
+	j->s = s;
+	j->fd = -1;
+	j->peer = *peer;
+	return j;
+}
+
+/* Starts prog for the request; on failure writes why into err. */
+static int
+job_start(struct svc_exec *s, const struct udp_peer *peer, const char *prog,
+    char *err, size_t errlen)
+{
+	struct timeval tv = { (time_t)s->conf->timeout, 0 };
+	struct exec_job *j;
+
+	if ((j = job_new(s, peer)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	j->child.pid = exec_child_spawn(&s->spec, prog, s->argv, &j->fd, err,
+	    errlen);
+	if (j->child.pid == -1) {
+		free(j->out);
+		free(j);
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &j->started);
+	format_cmd(j->cmd, sizeof j->cmd, s->argv);
+	j->child.exited = job_exited;
+	j->child.arg = j;
+	daemon_watch_child(s->d, &j->child);
+	LIST_INSERT_HEAD(&s->jobs, j, entry);
+	s->njobs++;
+	s->runs++;
+	j->ev_out = event_new(s->d->base, j->fd, EV_READ | EV_PERSIST,
+	    job_read_cb, j);
+	j->ev_timer = evtimer_new(s->d->base, job_timer_cb, j);
+	if (j->ev_out == NULL || j->ev_timer == NULL ||
+	    event_add(j->ev_out, NULL) == -1 || evtimer_add(j->ev_timer, &tv) == -1) {
+		/* The child runs already: end it, and tell the client. */
+		reply_str(peer, "[killed: netdemo is out of memory]");
+		job_free(j);
+	}
+	return 0;
+}
+
+static int
+source_allowed(const struct svc_conf *conf, const struct sockaddr *sa)
+{
+	size_t i;
+
+	for (i = 0; i < conf->allow_from.n; i++)
+		if (cidr_match(&conf->allow_from.v[i], sa))
+			return 1;
+	return 0;
+}
+
+/* The reply for a request that starts no command, or NULL once it runs. */
+static const char *
+exec_try(struct svc_exec *s, const struct udp_req *req, char *msg, size_t len)
+{
+	char prog[4096], why[256];
+	const char *bad = NULL;
+	int argc;
+
+	argc = words_split(req->data, req->len, s->words, s->argv, WORDS_MAX,
+	    &bad);
+	if (argc == -1)
+		snprintf(msg, len, "error: %s", bad);
+	else if (argc == 0)
+		snprintf(msg, len, "error: empty command");
+	else if (!allowlist_match(&s->conf->allow, s->argv[0])) {
+		s->refused++;
+		snprintf(msg, len, "not allowed: %s", s->argv[0]);
+	} else if (s->njobs >= s->conf->max_jobs) {
+		s->busy++;
+		snprintf(msg, len, "busy, try again");
+	} else if (allowlist_resolve(s->argv[0], s->conf->path, prog,
+	    sizeof prog) == -1)
+		snprintf(msg, len, "cannot run %s: %s", s->argv[0],
+		    errno == ENOENT ? "not found in path" : strerror(errno));
+	else if (job_start(s, &req->peer, prog, why, sizeof why) == -1)
+		snprintf(msg, len, "cannot run %s: %s", s->argv[0], why);
+	else
+		return NULL;
+	return msg;
+}
+
+static void
+exec_request(void *arg, const struct udp_req *req)
+{
+	struct svc_exec *s = arg;
+	const struct sockaddr *sa = (const struct sockaddr *)&req->peer.addr;
+	char msg[512], peer[ADDR_STRLEN];
+
+	if (!source_allowed(s->conf, sa)) {
+		s->denied++;
+		log_limited(&s->denied_log, LOG_LVL_WARNING, "%s: request from %s"
+		    " dropped: not in allow_from", s->conf->name,
+		    addr_format(sa, peer, sizeof peer));
+		return;
+	}
+	if (exec_try(s, req, msg, sizeof msg) != NULL) {
+		log_info("%s: %s: %s", s->conf->name,
+		    addr_format(sa, peer, sizeof peer), msg);
+		reply_str(&req->peer, msg);
+	}
+}
+
+/* Children run as user/group when the daemon is root, never as root. */
+static int
+exec_resolve_user(struct svc_exec *s, char *err, size_t errlen)
+{
+	const char *user = s->conf->user[0] ? s->conf->user : "nobody";
+	const struct passwd *pw;
+	const struct group *gr;
+
+	if (geteuid() != 0) {
+		if (s->conf->user[0] != '\0')
+			log_warnx("%s: user = %s ignored: netdemo is not root, so"
+			    " children run as its own user", s->conf->name, user);
+		return 0;
+	}
+	if ((pw = getpwnam(user)) == NULL) {
+		snprintf(err, errlen, "user: no such user '%s'", user);
+		return -1;
+	}
+	s->spec.drop = 1;
+	s->spec.uid = pw->pw_uid;
+	s->spec.gid = pw->pw_gid;
+	if (s->conf->group[0] != '\0') {
+		if ((gr = getgrnam(s->conf->group)) == NULL) {
+			snprintf(err, errlen, "group: no such group '%s'",
+			    s->conf->group);
+			return -1;
+		}
+		s->spec.gid = gr->gr_gid;
+	}
+	if (s->spec.uid == 0) {
+		snprintf(err, errlen, "user: children may not run as root");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+exec_free(void *arg)
+{
+	struct svc_exec *s = arg;
+
+	s->stopping = 0;
+	while (!LIST_EMPTY(&s->jobs))
+		job_free(LIST_FIRST(&s->jobs));
+	udp_close(s->udp);
+	free(s->spec.env[0]);
+	free(s->words);
+	free(s);
+}
+
+/* A listen address beyond loopback is worth a warning at every start. */
+static void
+exec_warn_exposure(const struct svc_conf *conf)
+{
+	const struct sockaddr *sa;
+	char name[ADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < conf->listen.n; i++) {
+		sa = (const struct sockaddr *)&conf->listen.v[i].ss;
+		if (!addr_is_loopback(sa))
+			log_warnx("%s: listening on %s, beyond loopback: whoever"
+			    " allow_from admits can run the allowlisted commands",
+			    conf->name, addr_format(sa, name, sizeof name));
+	}
+}
+
+static void *
+exec_create(struct daemon *d, const struct svc_conf *conf, char *err,
+    size_t errlen)
+{
+	struct svc_exec *s = calloc(1, sizeof *s);
+	char prog[4096];
+	size_t i;
+
+	if (s == NULL || (s->words = malloc(conf->max_request + 1)) == NULL ||
+	    (s->spec.env[0] = malloc(strlen(conf->path) + 6)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		if (s != NULL)
+			exec_free(s);
+		return NULL;
+	}
+	s->d = d;
+	s->conf = conf;
+	LIST_INIT(&s->jobs);
+	sprintf(s->spec.env[0], "PATH=%s", conf->path);
+	s->spec.env[1] = "LANG=C.UTF-8";
+	if (exec_resolve_user(s, err, errlen) == -1) {
+		exec_free(s);
+		return NULL;
+	}
+	exec_warn_exposure(conf);
+	for (i = 0; i < conf->allow.n; i++)
+		if (allowlist_resolve(conf->allow.v[i], conf->path, prog,
+		    sizeof prog) == -1)
+			log_warnx("%s: allow: '%s' is not an executable file%s",
+			    conf->name, conf->allow.v[i], conf->allow.v[i][0] ==
+			    '/' ? "" : " in path");
+	return s;
+}
+
+static int
+exec_start(void *arg, char *err, size_t errlen)
+{
+	struct svc_exec *s = arg;
+
+	s->udp = udp_open(s->d, s->conf, exec_request, s, err, errlen);
+	return s->udp == NULL ? -1 : 0;
+}
+
+static void
+exec_reload(void *arg)
+{
+	(void)arg;
+}
+
+/* Stops taking requests and asks every job's group to end. */
+static void
+exec_stop(void *arg)
+{
+	struct svc_exec *s = arg;
+	struct exec_job *j;
+
+	s->stopping = 1;
+	udp_pause(s->udp);
+	LIST_FOREACH(j, &s->jobs, entry)
+		kill(-j->child.pid, SIGTERM);
+}
+
+static size_t
+exec_pending(void *arg)
+{
+	return ((struct svc_exec *)arg)->njobs;
+}
+
+const struct service svc_exec = {
+	.kind = "exec",
+	.proto = "udp",
+	.enabled_default = 0,
+	.keys = exec_keys,
+	.check = exec_check,
+	.create = exec_create,
+	.start = exec_start,
+	.reload = exec_reload,
+	.stop = exec_stop,
+	.pending = exec_pending,
+	.free = exec_free,
+};

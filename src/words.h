@@ -1,0 +1,11 @@
+/* words.h: exec's request splitter: blanks separate words, quotes group them. */
+#ifndef NETDEMO_WORDS_H
+#define NETDEMO_WORDS_H
+
+#include <stddef.h>
+
+#define WORDS_MAX	64	/* words in one command, argv[0] included */
+
+int	words_split(const char *, size_t, char *, char **, size_t, const char **);
+
+#endif
