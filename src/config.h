@@ -59,7 +59,8 @@ struct svc_conf {
 	unsigned		 max_request;	/* UDP kinds */
 	unsigned		 reply_size;
 	unsigned		 max_connections; /* echo */
-	unsigned		 idle_timeout;
+	unsigned		 idle_timeout;	/* echo, chat */
+	unsigned		 max_members;	/* chat */
 	char			*file;		/* dict */
 	struct strlist		 allow;		/* exec */
 	char			*path;

@@ -5,6 +5,7 @@
 #include "service.h"
 
 static const struct service *const kinds[] = {
+	&svc_chat,
 	&svc_dict,
 	&svc_echo,
 	&svc_exec,

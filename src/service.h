@@ -35,6 +35,7 @@ struct service {
 	void	 (*free)(void *);
 };
 
+extern const struct service svc_chat;
 extern const struct service svc_dict;
 extern const struct service svc_echo;
 extern const struct service svc_exec;

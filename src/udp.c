@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <event2/event.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,7 @@ struct udp_sock {
 struct udp_front {
 	const struct svc_conf	*conf;
 	udp_request_cb		*cb;
+	udp_unreachable_cb	*unreachable;	/* NULL: not watched */
 	void			*arg;
 	struct udp_sock		*socks;
 	size_t			 nsocks;
@@ -59,6 +62,56 @@ udp_dispatch(struct udp_req *req, size_t n)
 	f->cb(f->arg, req);
 }
 
+/* The errno an ICMP error in cmsg carries, or 0 if cmsg is not one. */
+static int
+icmp_error(const struct cmsghdr *cm)
+{
+	const struct sock_extended_err *ee;
+
+	if (!(cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR) &&
+	    !(cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_RECVERR))
+		return 0;
+	ee = (const struct sock_extended_err *)(const void *)CMSG_DATA(cm);
+	if (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
+	    ee->ee_origin != SO_EE_ORIGIN_ICMP6)
+		return 0;
+	return (int)ee->ee_errno;
+}
+
+/*
+ * Reads the socket's error queue: with IP_RECVERR each ICMP error waits
+ * there, naming in msg_name the peer our datagram went to. Unread, it
+ * would surface as a failure of some unrelated later call.
+ */
+static void
+udp_drain_errors(struct udp_sock *s)
+{
+	struct sockaddr_storage to;
+	char ctl[512], data[64];
+	struct iovec iov = { data, sizeof data };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	int i, e;
+
+	for (i = 0; i < UDP_BATCH; i++) {
+		memset(&mh, 0, sizeof mh);
+		mh.msg_name = &to;
+		mh.msg_namelen = sizeof to;
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = ctl;
+		mh.msg_controllen = sizeof ctl;
+		if (recvmsg(s->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) == -1)
+			return;
+		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+			e = icmp_error(cm);
+			if (e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH)
+				s->front->unreachable(s->front->arg,
+				    (struct sockaddr *)&to);
+		}
+	}
+}
+
 static void
 udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -68,13 +121,17 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 	int i;
 
 	(void)what;
+	if (s->front->unreachable != NULL)
+		udp_drain_errors(s);
 	req.peer.front = s->front;
 	req.peer.fd = fd;
 	for (i = 0; i < UDP_BATCH; i++) {
 		req.peer.len = sizeof req.peer.addr;
 		n = recvfrom(fd, s->front->buf, UDP_MAX_DGRAM, 0,
 		    (struct sockaddr *)&req.peer.addr, &req.peer.len);
-		if (n == -1 && errno == EINTR)
+		/* EINTR, and an ICMP error reported here instead of a datagram. */
+		if (n == -1 && (errno == EINTR || errno == ECONNREFUSED ||
+		    errno == EHOSTUNREACH || errno == ENETUNREACH))
 			continue;
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -86,16 +143,27 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Sends one datagram, counting what could not go. */
+/*
+ * Sends one datagram, counting what could not go. An ICMP error that an
+ * earlier datagram caused is reported by the next sendto on the socket,
+ * whoever it is for: that one is sent again (the error queue, read
+ * separately, says whom the error was for).
+ */
 static int
 udp_send(const struct udp_peer *to, const char *buf, size_t len)
 {
 	struct udp_stats *st = &to->front->stats;
+	int tries;
 
-	if (sendto(to->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
-	    (const struct sockaddr *)&to->addr, to->len) != -1) {
-		st->replies++;
-		return 0;
+	for (tries = 0; tries < 2; tries++) {
+		if (sendto(to->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+		    (const struct sockaddr *)&to->addr, to->len) != -1) {
+			st->replies++;
+			return 0;
+		}
+		if (errno != ECONNREFUSED && errno != EHOSTUNREACH &&
+		    errno != ENETUNREACH)
+			break;
 	}
 	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
 		st->send_dropped++;
@@ -204,6 +272,29 @@ const struct udp_stats *
 udp_stats(const struct udp_front *f)
 {
 	return &f->stats;
+}
+
+/* Asks the kernel for ICMP errors on every socket and passes them to cb. */
+int
+udp_watch_unreachable(struct udp_front *f, udp_unreachable_cb *cb)
+{
+	int on = 1;
+	size_t i;
+
+	f->unreachable = cb;
+	for (i = 0; i < f->nsocks; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		int v6;
+
+		if (getsockname(f->socks[i].fd, (struct sockaddr *)&ss, &len) == -1)
+			return -1;
+		v6 = ss.ss_family == AF_INET6;
+		if (setsockopt(f->socks[i].fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		    v6 ? IPV6_RECVERR : IP_RECVERR, &on, sizeof on) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 /* Stops reading requests; the sockets stay open for replies in flight. */

@@ -38,6 +38,8 @@ struct udp_req {
 };
 
 typedef void udp_request_cb(void *, const struct udp_req *);
+/* A peer's port answered ICMP unreachable to something sent to it. */
+typedef void udp_unreachable_cb(void *, const struct sockaddr *);
 
 struct udp_stats {
 	uint64_t	received;	/* datagrams read */
@@ -52,6 +54,8 @@ struct udp_front	*udp_open(struct daemon *, const struct svc_conf *,
 int			 udp_reply(const struct udp_peer *, const char *, size_t);
 size_t			 udp_chunk_length(const char *, size_t, size_t);
 void			 udp_pause(struct udp_front *);
+int			 udp_watch_unreachable(struct udp_front *,
+			    udp_unreachable_cb *);
 const struct udp_stats	*udp_stats(const struct udp_front *);
 void			 udp_close(struct udp_front *);
 

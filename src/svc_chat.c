@@ -1,0 +1,359 @@
+/*
+ * svc_chat.c: the chat service: "online" joins, "offline" leaves, and any
+ * other text from a member goes to every member as "HOST:PORT# text" (or
+ * "NICK# text"). "who" lists the members, "nick NAME" names the sender.
+ *
+ * A broadcast is one sendto per member from a buffer reused for every
+ * message; a member that cannot take it (EAGAIN) does not stop the rest.
+ * Members idle for idle_timeout are dropped, and so is a member whose port
+ * answers ICMP port unreachable (read from the socket's error queue).
+ */
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chat_cmd.h"
+#include "chat_members.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "service.h"
+#include "udp.h"
+
+#define CHAT_NAME_MAX	(CHAT_NICK_MAX * 4 + ADDR_STRLEN)
+
+struct svc_chat {
+	struct daemon		*d;
+	const struct svc_conf	*conf;
+	struct udp_front	*udp;
+	struct chat_members	*members;
+	struct event		*ev_expire;
+	char			*msg;		/* outgoing text, reused */
+	size_t			 msgcap;
+	struct log_limit	 port_log;
+	uint64_t		 relayed, deliveries, low_port;
+};
+
+static const char not_online[] = "not online: send \"online\" to join";
+
+static const struct conf_key chat_keys[] = {
+	UDP_CONF_KEYS,
+	{ "max_members", CONF_UINT, "1000", 1, 1000000,
+	    offsetof(struct svc_conf, max_members) },
+	{ "idle_timeout", CONF_UINT, "600", 0, 604800,
+	    offsetof(struct svc_conf, idle_timeout) },
+	CONF_KEY_END
+};
+
+static time_t
+now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* How the others see c: its nick, else its address. */
+static const char *
+chat_name(const struct chat_member *c, char *buf, size_t len)
+{
+	if (c->nick[0] != '\0')
+		return c->nick;
+	return addr_format((const struct sockaddr *)&c->peer.addr, buf, len);
+}
+
+static void
+reply_str(const struct udp_peer *to, const char *s)
+{
+	udp_reply(to, s, strlen(s));
+}
+
+/* Sends "NAME# text" to every member. */
+static void
+chat_broadcast(struct svc_chat *s, const char *name, const char *text,
+    size_t len)
+{
+	struct chat_member *c;
+	int n;
+
+	n = snprintf(s->msg, s->msgcap, "%s# %.*s", name, (int)len, text);
+	if (n < 0)
+		return;
+	if ((size_t)n >= s->msgcap)
+		n = (int)s->msgcap - 1;
+	TAILQ_FOREACH(c, &s->members->lru, lru) {
+		udp_reply(&c->peer, s->msg, (size_t)n);
+		s->deliveries++;
+	}
+	s->relayed++;
+}
+
+static void
+chat_broadcast_str(struct svc_chat *s, const char *name, const char *text)
+{
+	chat_broadcast(s, name, text, strlen(text));
+}
+
+/* Removes c and tells the others why, as "NAME# why". */
+static void
+chat_drop(struct svc_chat *s, struct chat_member *c, const char *why)
+{
+	char buf[CHAT_NAME_MAX], name[CHAT_NAME_MAX];
+
+	snprintf(name, sizeof name, "%s", chat_name(c, buf, sizeof buf));
+	members_remove(s->members, c);
+	log_info("%s: %s %s, %zu members", s->conf->name, name, why,
+	    s->members->count);
+	chat_broadcast_str(s, name, why);
+}
+
+static void
+chat_online(struct svc_chat *s, const struct udp_req *req,
+    struct chat_member *c)
+{
+	char buf[CHAT_NAME_MAX];
+
+	if (c == NULL) {
+		c = members_add(s->members, &req->peer, now_sec());
+		if (c == NULL) {
+			reply_str(&req->peer, "full, try later");
+			return;
+		}
+		log_info("%s: %s online, %zu members", s->conf->name,
+		    chat_name(c, buf, sizeof buf), s->members->count);
+	}
+	chat_broadcast_str(s, chat_name(c, buf, sizeof buf), "online");
+}
+
+/* Sends the member list, a name a line, in as few datagrams as fit. */
+static void
+chat_who(struct svc_chat *s, const struct udp_peer *to)
+{
+	size_t max = s->conf->reply_size, len;
+	struct chat_member *c;
+	char buf[CHAT_NAME_MAX];
+	const char *name;
+	int n;
+
+	n = snprintf(s->msg, s->msgcap, "%zu online:\n", s->members->count);
+	len = (size_t)n;
+	TAILQ_FOREACH(c, &s->members->lru, lru) {
+		name = chat_name(c, buf, sizeof buf);
+		if (len + strlen(name) + 1 > max) {
+			udp_reply(to, s->msg, len);
+			len = 0;
+		}
+		len += (size_t)snprintf(s->msg + len, s->msgcap - len, "%s\n", name);
+	}
+	udp_reply(to, s->msg, len);
+}
+
+static void
+chat_nick(struct svc_chat *s, const struct udp_peer *to,
+    struct chat_member *c, const char *nick, size_t len)
+{
+	char buf[CHAT_NAME_MAX], old[CHAT_NAME_MAX], want[sizeof c->nick];
+	struct chat_member *other;
+
+	snprintf(want, sizeof want, "%.*s", (int)len, nick);
+	if ((other = members_find_nick(s->members, want)) != NULL && other != c) {
+		snprintf(s->msg, s->msgcap, "error: nick %s is taken", want);
+		reply_str(to, s->msg);
+		return;
+	}
+	snprintf(old, sizeof old, "%s", chat_name(c, buf, sizeof buf));
+	memcpy(c->nick, want, sizeof c->nick);
+	snprintf(buf, sizeof buf, "is now %s", want);
+	chat_broadcast_str(s, old, buf);
+}
+
+/* What a member asked for: everything but online. */
+static void
+chat_member_request(struct svc_chat *s, const struct udp_req *req,
+    struct chat_member *c, enum chat_cmd cmd, const char *arg, size_t len)
+{
+	char buf[CHAT_NAME_MAX];
+
+	members_touch(s->members, c, now_sec());
+	switch (cmd) {
+	case CHAT_OFFLINE:
+		reply_str(&req->peer, "bye");
+		chat_drop(s, c, "offline");
+		break;
+	case CHAT_WHO:
+		chat_who(s, &req->peer);
+		break;
+	case CHAT_NICK:
+		chat_nick(s, &req->peer, c, arg, len);
+		break;
+	case CHAT_BAD_NICK:
+		reply_str(&req->peer, "error: a nick is 1-32 characters, without"
+		    " blanks, '#' or ':'");
+		break;
+	case CHAT_TEXT:
+		chat_broadcast(s, chat_name(c, buf, sizeof buf), arg, len);
+		break;
+	case CHAT_BAD_TEXT:
+		reply_str(&req->peer, "error: message must be UTF-8 text");
+		break;
+	case CHAT_EMPTY:
+		reply_str(&req->peer, "error: empty message");
+		break;
+	case CHAT_ONLINE:
+		break;
+	}
+}
+
+static void
+chat_request(void *arg, const struct udp_req *req)
+{
+	struct svc_chat *s = arg;
+	const struct sockaddr *sa = (const struct sockaddr *)&req->peer.addr;
+	struct chat_member *c = members_find(s->members, sa);
+	char peer[ADDR_STRLEN];
+	const char *text;
+	enum chat_cmd cmd;
+	size_t len;
+
+	/* Port 0 and service ports: a spoofed source could start a loop. */
+	if (addr_port(sa) < 1024) {
+		s->low_port++;
+		log_limited(&s->port_log, LOG_LVL_NOTICE, "%s: datagram from %s"
+		    " ignored: source port below 1024", s->conf->name,
+		    addr_format(sa, peer, sizeof peer));
+		return;
+	}
+	cmd = chat_cmd_parse(req->data, req->len, &text, &len);
+	if (cmd == CHAT_ONLINE)
+		chat_online(s, req, c);
+	else if (c != NULL)
+		chat_member_request(s, req, c, cmd, text, len);
+	else if (cmd == CHAT_OFFLINE)
+		reply_str(&req->peer, "bye");
+	else
+		reply_str(&req->peer, not_online);
+}
+
+static void
+chat_unreachable(void *arg, const struct sockaddr *sa)
+{
+	struct svc_chat *s = arg;
+	struct chat_member *c = members_find(s->members, sa);
+
+	if (c != NULL)
+		chat_drop(s, c, "unreachable");
+}
+
+static void
+chat_expire_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct svc_chat *s = arg;
+	struct chat_member *c;
+	time_t now = now_sec();
+
+	(void)fd;
+	(void)what;
+	while ((c = TAILQ_FIRST(&s->members->lru)) != NULL &&
+	    now - c->last_seen >= (time_t)s->conf->idle_timeout)
+		chat_drop(s, c, "timed out");
+}
+
+static void
+chat_free(void *arg)
+{
+	struct svc_chat *s = arg;
+
+	if (s->ev_expire != NULL)
+		event_free(s->ev_expire);
+	udp_close(s->udp);
+	members_free(s->members);
+	free(s->msg);
+	free(s);
+}
+
+static void *
+chat_create(struct daemon *d, const struct svc_conf *conf, char *err,
+    size_t errlen)
+{
+	struct svc_chat *s = calloc(1, sizeof *s);
+	uint64_t seed;
+
+	if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
+		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->d = d;
+	s->conf = conf;
+	s->msgcap = (conf->max_request > conf->reply_size ? conf->max_request :
+	    conf->reply_size) + CHAT_NAME_MAX + 8;
+	s->members = members_new(conf->max_members, seed);
+	s->msg = malloc(s->msgcap);
+	s->ev_expire = event_new(d->base, -1, EV_PERSIST, chat_expire_cb, s);
+	if (s->members == NULL || s->msg == NULL || s->ev_expire == NULL) {
+		snprintf(err, errlen, "out of memory");
+		chat_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int
+chat_start(void *arg, char *err, size_t errlen)
+{
+	struct svc_chat *s = arg;
+	struct timeval second = { 1, 0 };
+
+	s->udp = udp_open(s->d, s->conf, chat_request, s, err, errlen);
+	if (s->udp == NULL)
+		return -1;
+	if (udp_watch_unreachable(s->udp, chat_unreachable) == -1)
+		log_warn("%s: cannot watch for ICMP errors", s->conf->name);
+	if (s->conf->idle_timeout > 0 && event_add(s->ev_expire, &second) == -1) {
+		snprintf(err, errlen, "cannot add the expiry timer");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+chat_reload(void *arg)
+{
+	(void)arg;
+}
+
+static void
+chat_stop(void *arg)
+{
+	struct svc_chat *s = arg;
+
+	event_del(s->ev_expire);
+	udp_close(s->udp);
+	s->udp = NULL;
+}
+
+static size_t
+chat_pending(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+const struct service svc_chat = {
+	.kind = "chat",
+	.proto = "udp",
+	.enabled_default = 1,
+	.keys = chat_keys,
+	.create = chat_create,
+	.start = chat_start,
+	.reload = chat_reload,
+	.stop = chat_stop,
+	.pending = chat_pending,
+	.free = chat_free,
+};
