@@ -36,6 +36,17 @@ raise_fd_limit(void)
 		log_warn("cannot raise the open-files limit");
 }
 
+/* libevent's own complaints join the daemon's log instead of bare stderr. */
+static void
+libevent_log_cb(int severity, const char *msg)
+{
+	enum log_level level = severity >= EVENT_LOG_ERR ? LOG_LVL_ERROR :
+	    severity == EVENT_LOG_WARN ? LOG_LVL_WARNING :
+	    severity == EVENT_LOG_MSG ? LOG_LVL_INFO : LOG_LVL_DEBUG;
+
+	log_at(level, "libevent: %s", msg);
+}
+
 int
 daemon_init(struct daemon *d, struct config *conf)
 {
@@ -51,6 +62,7 @@ daemon_init(struct daemon *d, struct config *conf)
 		return -1;
 	}
 	raise_fd_limit();
+	event_set_log_callback(libevent_log_cb);
 	if ((d->base = event_base_new()) == NULL) {
 		log_errorx("cannot create the event loop");
 		return -1;

@@ -1,0 +1,43 @@
+/* cli.h: what netdemo-cli's subcommands share: options, addresses, sockets. */
+#ifndef NETDEMO_CLI_H
+#define NETDEMO_CLI_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#define CLI_EXIT_OK		0
+#define CLI_EXIT_FAIL		1	/* the service said no, or a command failed */
+#define CLI_EXIT_UNREACHABLE	2	/* no answer, refused, unknown host */
+
+struct cli_opts {
+	double		 timeout;	/* seconds; < 0 when not given */
+	const char	*nick;
+	const char	*prog;		/* "netdemo-cli dict", for messages */
+};
+
+/* The addresses HOST:PORT resolves to, tried in order. */
+struct cli_target {
+	const char		*spec;
+	struct addrinfo		*list;
+	struct addrinfo		*cur;
+	int			 fd;	/* connected to cur; -1 before */
+};
+
+int	cli_parse_opts(int, char **, struct cli_opts *, const char *,
+	    void (*)(void));
+int	cli_resolve(struct cli_target *, const char *, int, const char *);
+int	cli_connect_next(struct cli_target *, const char *);
+void	cli_target_free(struct cli_target *);
+int	cli_wait_readable(int, double);
+ssize_t	cli_udp_ask(struct cli_target *, const void *, size_t, double, int,
+	    char *, size_t, const char *);
+char	*cli_read_line(char **, size_t *);
+void	cli_print_line(const char *, size_t);
+
+int	cmd_dict(int, char **);
+int	cmd_exec(int, char **);
+int	cmd_chat(int, char **);
+int	cmd_echo(int, char **);
+
+#endif

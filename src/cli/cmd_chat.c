@@ -1,0 +1,227 @@
+/*
+ * cmd_chat.c: netdemo-cli chat HOST:PORT [--nick NAME]: join, print what
+ * arrives while sending what is typed, leave at EOF or Ctrl-C. One event
+ * loop watches the socket and stdin: no thread, no blocking read.
+ */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cli.h"
+#include "input.h"
+
+#define CHAT_DEFAULT_TIMEOUT	2.0
+#define CHAT_BYE_WAIT		1	/* seconds to wait for "bye" */
+
+struct chat {
+	struct cli_target	 t;
+	struct cli_opts		 o;
+	struct event_base	*base;
+	struct cli_input	 in;
+	struct event		*ev_sock, *ev_int, *ev_term, *ev_bye;
+	int			 leaving, rc;
+};
+
+static void
+chat_usage(void)
+{
+	printf("usage: netdemo-cli chat [--timeout S] [--nick NAME] HOST:PORT\n"
+	    "Joins the chat, prints every line that arrives and sends every line\n"
+	    "typed (or piped) on stdin; leaves at EOF or Ctrl-C. Exit status 2 when\n"
+	    "the service does not answer \"online\" within S seconds (default 2,\n"
+	    "one retry), 1 when it is full.\n");
+}
+
+static void
+chat_send(struct chat *c, const char *s, size_t n)
+{
+	if (send(c->t.fd, s, n, 0) == -1 && errno != ECONNREFUSED)
+		fprintf(stderr, "%s: send: %s\n", c->o.prog, strerror(errno));
+}
+
+static void
+chat_print(const char *buf, size_t n)
+{
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	cli_print_line(buf, n);
+}
+
+static void
+chat_sock_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chat *c = arg;
+	char buf[65536];
+	ssize_t n;
+
+	(void)what;
+	while ((n = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) >= 0) {
+		chat_print(buf, (size_t)n);
+		if (c->leaving && n == 3 && memcmp(buf, "bye", 3) == 0) {
+			event_base_loopbreak(c->base);
+			return;
+		}
+	}
+	if (errno == ECONNREFUSED) {
+		fprintf(stderr, "%s: %s: the service went away\n", c->o.prog,
+		    c->t.spec);
+		c->rc = CLI_EXIT_UNREACHABLE;
+		event_base_loopbreak(c->base);
+	}
+}
+
+/* Says "offline" and waits a moment for "bye", printing what still comes. */
+static void
+chat_leave(struct chat *c)
+{
+	struct timeval tv = { CHAT_BYE_WAIT, 0 };
+
+	if (c->leaving)
+		return;
+	c->leaving = 1;
+	cli_input_pause(&c->in, 1);
+	chat_send(c, "offline", 7);
+	if (c->ev_bye == NULL || evtimer_add(c->ev_bye, &tv) == -1)
+		event_base_loopbreak(c->base);
+}
+
+static void
+chat_stdin_data(void *arg, struct evbuffer *buf)
+{
+	struct chat *c = arg;
+	size_t n;
+	char *line;
+
+	while ((line = evbuffer_readln(buf, &n, EVBUFFER_EOL_CRLF)) != NULL) {
+		if (n > 0)
+			chat_send(c, line, n);
+		free(line);
+	}
+}
+
+static void
+chat_stdin_eof(void *arg)
+{
+	struct chat *c = arg;
+	size_t n = evbuffer_get_length(c->in.buf);
+
+	/* A last line without a newline is still a line. */
+	if (n > 0) {
+		char *rest = malloc(n);
+
+		if (rest != NULL && evbuffer_remove(c->in.buf, rest, n) > 0)
+			chat_send(c, rest, n);
+		free(rest);
+	}
+	chat_leave(c);
+}
+
+static void
+chat_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	chat_leave(arg);
+}
+
+static void
+chat_bye_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chat *c = arg;
+
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(c->base);
+}
+
+/* Joins: "online" with one retry; prints the service's answer. */
+static int
+chat_join(struct chat *c)
+{
+	char buf[65536];
+	ssize_t n;
+
+	n = cli_udp_ask(&c->t, "online", 6, c->o.timeout, 2, buf, sizeof buf,
+	    c->o.prog);
+	if (n == -1)
+		return CLI_EXIT_UNREACHABLE;
+	if (n == 15 && memcmp(buf, "full, try later", 15) == 0) {
+		fprintf(stderr, "%s: %s: full, try later\n", c->o.prog, c->t.spec);
+		return CLI_EXIT_FAIL;
+	}
+	chat_print(buf, (size_t)n);
+	if (c->o.nick != NULL) {
+		snprintf(buf, sizeof buf, "nick %s", c->o.nick);
+		chat_send(c, buf, strlen(buf));
+	}
+	return CLI_EXIT_OK;
+}
+
+static int
+chat_loop(struct chat *c)
+{
+	c->base = event_base_new();
+	if (c->base == NULL)
+		return -1;
+	c->ev_sock = event_new(c->base, c->t.fd, EV_READ | EV_PERSIST,
+	    chat_sock_cb, c);
+	c->ev_int = evsignal_new(c->base, SIGINT, chat_signal_cb, c);
+	c->ev_term = evsignal_new(c->base, SIGTERM, chat_signal_cb, c);
+	c->ev_bye = evtimer_new(c->base, chat_bye_timeout_cb, c);
+	if (c->ev_sock == NULL || c->ev_int == NULL || c->ev_term == NULL ||
+	    event_add(c->ev_sock, NULL) == -1 || evsignal_add(c->ev_int, NULL) ||
+	    evsignal_add(c->ev_term, NULL) ||
+	    cli_input_start(&c->in, c->base, chat_stdin_data, chat_stdin_eof,
+	    c) == -1)
+		return -1;
+	return event_base_dispatch(c->base);
+}
+
+static void
+chat_free(struct chat *c)
+{
+	cli_input_free(&c->in);
+	if (c->ev_sock != NULL)
+		event_free(c->ev_sock);
+	if (c->ev_int != NULL)
+		event_free(c->ev_int);
+	if (c->ev_term != NULL)
+		event_free(c->ev_term);
+	if (c->ev_bye != NULL)
+		event_free(c->ev_bye);
+	if (c->base != NULL)
+		event_base_free(c->base);
+	cli_target_free(&c->t);
+}
+
+int
+cmd_chat(int argc, char **argv)
+{
+	struct chat c;
+	int i;
+
+	memset(&c, 0, sizeof c);
+	c.o.timeout = -1;
+	c.o.prog = "netdemo-cli chat";
+	if ((i = cli_parse_opts(argc, argv, &c.o, "tn", chat_usage)) == -1)
+		return CLI_EXIT_UNREACHABLE;
+	if (i != argc - 1) {
+		fprintf(stderr, "%s: expected one HOST:PORT (see --help)\n", c.o.prog);
+		return CLI_EXIT_UNREACHABLE;
+	}
+	if (c.o.timeout < 0)
+		c.o.timeout = CHAT_DEFAULT_TIMEOUT;
+	if (cli_resolve(&c.t, argv[i], SOCK_DGRAM, c.o.prog) == -1)
+		return CLI_EXIT_UNREACHABLE;
+	if ((c.rc = chat_join(&c)) == CLI_EXIT_OK && chat_loop(&c) == -1) {
+		fprintf(stderr, "%s: cannot set up the event loop\n", c.o.prog);
+		c.rc = CLI_EXIT_FAIL;
+	}
+	chat_free(&c);
+	return c.rc;
+}

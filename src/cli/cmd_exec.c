@@ -1,0 +1,175 @@
+/* cmd_exec.c: netdemo-cli exec HOST:PORT [COMMAND...]: run a remote command. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cli.h"
+
+/* The service's default timeout (5 s) plus a margin. */
+#define EXEC_DEFAULT_TIMEOUT	8.0
+
+static void
+exec_usage(void)
+{
+	printf("usage: netdemo-cli exec [--timeout S] HOST:PORT [COMMAND [ARG...]]\n"
+	    "Runs the command on the exec service and prints its output; the\n"
+	    "status (\"[exit 0]\") goes to stderr. Without a command, runs each line\n"
+	    "of stdin. Exit status 0 when every command exited 0, 1 when one did\n"
+	    "not or was refused, 2 when the service did not answer within S seconds\n"
+	    "(default 8). A request is never sent twice: it would run twice.\n");
+}
+
+static int
+is_status(const char *s, size_t n)
+{
+	static const char *const prefixes[] = {
+		"[exit ", "[killed by signal ", "[timeout after ",
+	};
+	size_t i;
+
+	if (n < 2 || s[0] != '[' || s[n - 1] != ']')
+		return 0;
+	for (i = 0; i < 3; i++)
+		if (n > strlen(prefixes[i]) &&
+		    strncmp(s, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* A request that starts no command gets one of these, alone. */
+static int
+is_refusal(const char *s, size_t n)
+{
+	static const char *const prefixes[] = {
+		"not allowed: ", "busy, try again", "cannot run ", "error: ",
+	};
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (n >= strlen(prefixes[i]) &&
+		    strncmp(s, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* Handles one reply datagram; returns the exit status once the run ended. */
+static int
+exec_reply(const char *buf, size_t n, int first)
+{
+	if (first && is_refusal(buf, n)) {
+		fprintf(stderr, "%.*s\n", (int)n, buf);
+		return CLI_EXIT_FAIL;
+	}
+	if (is_status(buf, n)) {
+		fprintf(stderr, "%.*s\n", (int)n, buf);
+		return n == 8 && memcmp(buf, "[exit 0]", 8) == 0 ? CLI_EXIT_OK :
+		    CLI_EXIT_FAIL;
+	}
+	if (n > 20 && strncmp(buf, "[output truncated at ", 21) == 0 &&
+	    buf[n - 1] == ']') {
+		fprintf(stderr, "%.*s\n", (int)n, buf);
+		return -1;
+	}
+	fwrite(buf, 1, n, stdout);
+	fflush(stdout);
+	return -1;
+}
+
+/* Runs one command line; returns its exit status for netdemo-cli. */
+static int
+exec_one(struct cli_target *t, const char *cmd, double timeout,
+    const char *prog)
+{
+	static char buf[65536];
+	ssize_t n;
+	int rc;
+
+	n = cli_udp_ask(t, cmd, strlen(cmd), timeout, 1, buf, sizeof buf, prog);
+	if (n == -1)
+		return CLI_EXIT_UNREACHABLE;
+	for (rc = exec_reply(buf, (size_t)n, 1); rc == -1;
+	    rc = exec_reply(buf, (size_t)n, 0)) {
+		if (cli_wait_readable(t->fd, timeout) != 1 ||
+		    (n = recv(t->fd, buf, sizeof buf, 0)) == -1) {
+			fprintf(stderr, "%s: %s: no status within %g s; the command"
+			    " may still be running\n", prog, t->spec, timeout);
+			return CLI_EXIT_UNREACHABLE;
+		}
+	}
+	return rc;
+}
+
+/* Joins words into one request, quoting those that need it. */
+static char *
+join_words(int n, char **w, const char *prog)
+{
+	size_t len = 1, i;
+	char *out, *p;
+	int k;
+
+	for (k = 0; k < n; k++)
+		len += strlen(w[k]) + 3;
+	if ((p = out = malloc(len)) == NULL) {
+		perror(prog);
+		return NULL;
+	}
+	for (k = 0; k < n; k++) {
+		int plain = w[k][0] != '\0' && strpbrk(w[k], " \t'\"") == NULL;
+		char q = strchr(w[k], '\'') == NULL ? '\'' : '"';
+
+		if (!plain && strchr(w[k], '\'') && strchr(w[k], '"')) {
+			fprintf(stderr, "%s: cannot quote an argument holding both"
+			    " ' and \"\n", prog);
+			free(out);
+			return NULL;
+		}
+		if (k > 0)
+			*p++ = ' ';
+		if (!plain)
+			*p++ = q;
+		i = strlen(w[k]);
+		memcpy(p, w[k], i);
+		p += i;
+		if (!plain)
+			*p++ = q;
+	}
+	*p = '\0';
+	return out;
+}
+
+int
+cmd_exec(int argc, char **argv)
+{
+	struct cli_opts o = { -1, NULL, "netdemo-cli exec" };
+	struct cli_target t;
+	char *line = NULL, *cmd;
+	size_t cap = 0;
+	int i, rc = CLI_EXIT_OK, r;
+
+	if ((i = cli_parse_opts(argc, argv, &o, "t", exec_usage)) == -1)
+		return CLI_EXIT_UNREACHABLE;
+	if (i >= argc) {
+		fprintf(stderr, "%s: HOST:PORT missing (see --help)\n", o.prog);
+		return CLI_EXIT_UNREACHABLE;
+	}
+	if (o.timeout < 0)
+		o.timeout = EXEC_DEFAULT_TIMEOUT;
+	if (cli_resolve(&t, argv[i++], SOCK_DGRAM, o.prog) == -1)
+		return CLI_EXIT_UNREACHABLE;
+	if (i < argc) {
+		if ((cmd = join_words(argc - i, argv + i, o.prog)) == NULL)
+			rc = CLI_EXIT_FAIL;
+		else
+			rc = exec_one(&t, cmd, o.timeout, o.prog);
+		free(cmd);
+	} else {
+		while (rc != CLI_EXIT_UNREACHABLE &&
+		    cli_read_line(&line, &cap) != NULL)
+			if ((r = exec_one(&t, line, o.timeout, o.prog)) > rc)
+				rc = r;
+	}
+	free(line);
+	cli_target_free(&t);
+	return rc;
+}

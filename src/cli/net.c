@@ -1,0 +1,248 @@
+/*
+ * net.c: netdemo-cli's shared helpers: options, resolving HOST:PORT
+ * (a name, an IPv4 address or a bracketed IPv6 address) to every address
+ * it has, connecting to them in turn, waiting with a timeout, stdin lines.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/*
+ * Parses a subcommand's options (--timeout S, --nick NAME where allowed,
+ * --help). Returns the index of the first operand, or -1 after a message.
+ */
+int
+cli_parse_opts(int argc, char **argv, struct cli_opts *o, const char *allowed,
+    void (*usage)(void))
+{
+	static const struct option longopts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "nick", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+t:n:h", longopts, NULL)) != -1) {
+		if (ch != 'h' && ch != '?' && strchr(allowed, ch) == NULL)
+			ch = '?';
+		switch (ch) {
+		case 't':
+			o->timeout = strtod(optarg, &end);
+			if (*end != '\0' || o->timeout <= 0 || o->timeout > 86400) {
+				fprintf(stderr, "%s: --timeout: '%s' is not a number"
+				    " of seconds\n", o->prog, optarg);
+				return -1;
+			}
+			break;
+		case 'n':
+			o->nick = optarg;
+			break;
+		case 'h':
+			usage();
+			exit(CLI_EXIT_OK);
+		default:
+			fprintf(stderr, "%s: unknown option (see --help)\n", o->prog);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+/* Splits "host:port" or "[v6]:port"; -1 if it is neither. */
+static int
+split_hostport(const char *spec, char *host, size_t hlen, const char **port)
+{
+	const char *colon, *h = spec;
+	size_t n;
+
+	if (spec[0] == '[') {
+		const char *close = strchr(spec, ']');
+
+		if (close == NULL || close[1] != ':')
+			return -1;
+		h = spec + 1;
+		n = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		if ((colon = strrchr(spec, ':')) == NULL)
+			return -1;
+		n = (size_t)(colon - spec);
+	}
+	if (n == 0 || n >= hlen || colon[1] == '\0')
+		return -1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	*port = colon + 1;
+	return 0;
+}
+
+/* Resolves spec for socktype; -1 after a message naming what failed. */
+int
+cli_resolve(struct cli_target *t, const char *spec, int socktype,
+    const char *prog)
+{
+	struct addrinfo hints;
+	char host[256];
+	const char *port;
+	int rc;
+
+	memset(t, 0, sizeof *t);
+	t->spec = spec;
+	t->fd = -1;
+	if (split_hostport(spec, host, sizeof host, &port) == -1) {
+		fprintf(stderr, "%s: '%s': expected HOST:PORT or [IPV6]:PORT\n",
+		    prog, spec);
+		return -1;
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = socktype;
+	if ((rc = getaddrinfo(host, port, &hints, &t->list)) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, spec, gai_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Connects to the next address (the first on the first call); UDP sockets
+ * are connected too, so a refused port shows as ECONNREFUSED. Returns -1
+ * when no address is left, with errno from the last attempt.
+ */
+int
+cli_connect_next(struct cli_target *t, const char *prog)
+{
+	int saved;
+
+	(void)prog;
+	if (t->fd != -1)
+		close(t->fd);
+	t->fd = -1;
+	t->cur = t->cur == NULL ? t->list : t->cur->ai_next;
+	for (; t->cur != NULL; t->cur = t->cur->ai_next) {
+		t->fd = socket(t->cur->ai_family, t->cur->ai_socktype | SOCK_CLOEXEC,
+		    t->cur->ai_protocol);
+		if (t->fd == -1)
+			continue;
+		if (connect(t->fd, t->cur->ai_addr, t->cur->ai_addrlen) == 0)
+			return 0;
+		saved = errno;
+		close(t->fd);
+		t->fd = -1;
+		errno = saved;
+	}
+	return -1;
+}
+
+void
+cli_target_free(struct cli_target *t)
+{
+	if (t->fd != -1)
+		close(t->fd);
+	if (t->list != NULL)
+		freeaddrinfo(t->list);
+}
+
+/* 1 when fd is readable within seconds, 0 on timeout, -1 on error. */
+int
+cli_wait_readable(int fd, double seconds)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	int rc;
+
+	do
+		rc = poll(&p, 1, (int)(seconds * 1000));
+	while (rc == -1 && errno == EINTR);
+	return rc;
+}
+
+/* The next line of stdin without its newline, or NULL at EOF. */
+char *
+cli_read_line(char **buf, size_t *cap)
+{
+	ssize_t n = getline(buf, cap, stdin);
+
+	if (n == -1)
+		return NULL;
+	while (n > 0 && ((*buf)[n - 1] == '\n' || (*buf)[n - 1] == '\r'))
+		(*buf)[--n] = '\0';
+	return *buf;
+}
+
+/* Writes s and a newline to stdout, and flushes: output is read live. */
+void
+cli_print_line(const char *s, size_t len)
+{
+	fwrite(s, 1, len, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+/* One send and wait on the current address: 1 reply, 0 timeout, -1 error. */
+static int
+udp_try(struct cli_target *t, const void *msg, size_t len, double timeout,
+    char *reply, size_t cap, ssize_t *n)
+{
+	char stale[64];
+	int rc;
+
+	/* A late answer to an earlier request must not pass for this one's. */
+	while (recv(t->fd, stale, sizeof stale, MSG_DONTWAIT) >= 0)
+		;
+	if (send(t->fd, msg, len, 0) == -1)
+		return -1;
+	if ((rc = cli_wait_readable(t->fd, timeout)) <= 0)
+		return rc;
+	*n = recv(t->fd, reply, cap, 0);
+	return *n == -1 ? -1 : 1;
+}
+
+/*
+ * Sends msg and returns the reply's length. A refused address (ICMP port
+ * unreachable: nothing listens there, nothing ran) moves on to the next
+ * address; silence resends, up to tries sends in all per address. Returns
+ * -1 after a message when no address answered.
+ */
+ssize_t
+cli_udp_ask(struct cli_target *t, const void *msg, size_t len, double timeout,
+    int tries, char *reply, size_t cap, const char *prog)
+{
+	int i, rc, refused = 0;
+	ssize_t n = 0;
+
+	if (t->fd == -1 && cli_connect_next(t, prog) == -1)
+		goto fail;
+	do {
+		for (i = 0; i < tries; i++) {
+			rc = udp_try(t, msg, len, timeout, reply, cap, &n);
+			if (rc == 1)
+				return n;
+			if (rc == -1 && errno != ECONNREFUSED)
+				break;
+			if (rc == -1) {
+				refused = 1;
+				break;
+			}
+		}
+	} while (cli_connect_next(t, prog) == 0);
+fail:
+	if (refused)
+		fprintf(stderr, "%s: %s: connection refused (nothing listens"
+		    " there)\n", prog, t->spec);
+	else if (errno != 0 && n == -1)
+		fprintf(stderr, "%s: %s: %s\n", prog, t->spec, strerror(errno));
+	else
+		fprintf(stderr, "%s: %s: no answer within %g s (%d tr%s)\n", prog,
+		    t->spec, timeout, tries, tries == 1 ? "y" : "ies");
+	return -1;
+}
