@@ -1,0 +1,99 @@
+"""End-to-end: the shipped dictionaries load cleanly and translate everyday words."""
+import os
+import re
+import socket
+import unittest
+
+from harness import Daemon, SLOW, udp_ask
+
+DATA = os.path.join(os.environ.get(
+    "NETDEMO_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", "..")),
+    "data")
+
+# Everyday words and the translations accepted for each.
+EVERYDAY = {
+    "apple": "苹果", "water": "水", "book": "书 书本 书籍", "cat": "猫",
+    "dog": "狗", "hello": "你好", "computer": "电脑 计算机", "eat": "吃",
+    "house": "房 房子 房屋", "car": "车 汽车", "red": "红 红色", "big": "大",
+    "small": "小", "one": "一", "three": "三", "tree": "树 树木", "fish": "鱼",
+    "tea": "茶", "friend": "朋友", "school": "学校", "money": "钱",
+    "moon": "月 月亮", "mother": "母亲 妈妈", "father": "父亲 爸爸",
+    "child": "孩子 儿童", "fire": "火", "love": "爱", "good": "好", "bad": "坏",
+    "go": "去 走", "come": "来", "see": "看 见", "hear": "听", "walk": "走",
+    "run": "跑", "sleep": "睡 睡觉", "happy": "高兴 快乐", "cold": "冷",
+    "new": "新", "beautiful": "美 美丽", "country": "国家 国", "river": "河 江",
+    "mountain": "山", "door": "门", "window": "窗 窗户", "chair": "椅子",
+    "bed": "床", "egg": "蛋 鸡蛋", "bread": "面包", "meat": "肉", "chicken": "鸡",
+    "horse": "马", "bird": "鸟", "flower": "花", "rain": "雨", "snow": "雪",
+    "wind": "风", "black": "黑 黑色", "white": "白 白色", "hand": "手",
+    "eye": "眼 眼睛", "heart": "心", "student": "学生", "doctor": "医生",
+    "hospital": "医院", "airplane": "飞机", "bicycle": "自行车", "music": "音乐",
+    "buy": "买", "sell": "卖", "work": "工作",
+}
+ZH_EN = {"苹果": "apple", "你好": "hello", "水": "water", "电脑": "computer",
+         "朋友": "friend", "学校": "school"}
+CONFIG = """
+[en]
+service = dict
+listen = 127.0.0.1:0
+file = {data}/dict.txt
+[zh]
+service = dict
+listen = 127.0.0.1:0
+file = {data}/dict-zh-en.txt
+"""
+
+
+class ShippedDictTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(CONFIG.format(data=DATA)).start(timeout=20)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+        cls.d.__exit__()
+
+    def test_load_without_a_single_warning(self):
+        log = self.d.snapshot()
+        self.assertEqual([l for l in log if "warning" in l], [])
+        counts = {m.group(1): int(m.group(2)) for m in
+                  (re.search(r"(\w+): loaded (\d+) entries", l) for l in log) if m}
+        self.assertGreaterEqual(counts["en"], 30000)
+        self.assertGreaterEqual(counts["zh"], 30000)
+
+    def test_everyday_words(self):
+        self.assertGreaterEqual(len(EVERYDAY), 50)
+        wrong = {}
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(2 * SLOW)
+            for word, accepted in EVERYDAY.items():
+                s.sendto(word.encode(), self.d.addr("en")[1])
+                got = s.recv(2000).decode()
+                if got not in accepted.split():
+                    wrong[word] = got
+        self.assertEqual(wrong, {})
+
+    def test_chinese_to_english(self):
+        for zh, en in ZH_EN.items():
+            got = udp_ask(self.d.addr("zh")[1], zh.encode()).decode()
+            self.assertIn(en, got.split("; ")[0].split(" ") + got.split("; "),
+                          "%s -> %s" % (zh, got))
+
+    def test_keys_are_clean_english(self):
+        bad = []
+        with open(os.path.join(DATA, "dict.txt"), encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("#"):
+                    continue
+                key, value = line.rstrip("\n").split(":", 1)
+                # No CEDICT notes: classifiers, pinyin, qualifiers, xrefs.
+                if not re.fullmatch(r"[a-z](?:[a-z' -]*[a-z])?", key) or \
+                        re.match(r"(variant of|old variant|surname) ", key) \
+                        or re.search(r"CL:|[\[\]()|]", value):
+                    bad.append(line.strip())
+        self.assertEqual(bad[:10], [])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
