@@ -395,8 +395,18 @@ parse_global(const struct section *s, struct config *conf)
 		if ((key = section_key_at(s, i)) == NULL)
 			continue;
 		v = s->ini->val[i] ? s->ini->val[i] : "";
-		if (strcmp(key, "log_level") != 0) {
-			section_error(s, key, "unknown key (known: log_level)");
+		if (strcmp(key, "log_target") == 0) {
+			if (strcmp(v, "stderr") != 0 && strcmp(v, "syslog") != 0 &&
+			    v[0] != '/') {
+				section_error(s, key, "'%s' is not stderr, syslog or"
+				    " an absolute path", v);
+				bad = 1;
+			}
+			free(conf->log_target);
+			conf->log_target = xstrdup(v);
+		} else if (strcmp(key, "log_level") != 0) {
+			section_error(s, key, "unknown key (known: log_level,"
+			    " log_target)");
 			bad = 1;
 		} else if (log_level_parse(v, &conf->log_level) == -1) {
 			section_error(s, key, "'%s' is not one of error, warning,"
@@ -608,6 +618,7 @@ config_free(struct config *conf)
 		free(conf->svcs[i].group);
 	}
 	free(conf->svcs);
+	free(conf->log_target);
 	free(conf->path);
 	free(conf);
 }

@@ -75,6 +75,7 @@ struct svc_conf {
 struct config {
 	char			*path;
 	enum log_level		 log_level;
+	char			*log_target;	/* "stderr", "syslog", a path; NULL: default */
 	struct svc_conf		*svcs;
 	size_t			 nsvcs;
 };

@@ -2,7 +2,8 @@
  * daemon.c: the event loop's owner: creates, starts, reloads and stops the
  * services, and turns signals into those steps.
  *
- * SIGHUP reloads every service. SIGTERM and SIGINT stop: services close
+ * SIGHUP reloads the configuration (reload.c), SIGUSR1 logs the counters
+ * (stats.c). SIGTERM and SIGINT stop: services close
  * their listeners, then the loop runs until their in-flight work is done
  * or DRAIN_SECONDS pass, whichever comes first; a second signal stops at
  * once.
@@ -18,7 +19,9 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "reload.h"
 #include "service.h"
+#include "stats.h"
 #include "xmalloc.h"
 
 #define DRAIN_SECONDS	2
@@ -54,6 +57,7 @@ daemon_init(struct daemon *d, struct config *conf)
 
 	memset(d, 0, sizeof *d);
 	d->conf = conf;
+	notify_init(&d->notify);
 	/* A peer closing mid-write must cost an EPIPE, not the process. */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_IGN;
@@ -161,6 +165,7 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 	}
 	d->stopping = 1;
 	log_notice("signal %d: stopping", (int)sig);
+	notify_send(&d->notify, "STOPPING=1\nSTATUS=stopping");
 	for (i = 0; i < d->nsvcs; i++)
 		d->svcs[i].conf->kind->stop(d->svcs[i].state);
 	if ((pending = daemon_pending(d)) == 0) {
@@ -174,19 +179,76 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 		event_base_loopbreak(d->base);
 }
 
+/* The config's log_level, made more verbose by each -v. */
+void
+daemon_set_log_level(struct daemon *d)
+{
+	int level = (int)d->conf->log_level + d->verbose;
+
+	log_set_level(level > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : (enum log_level)level);
+}
+
+static void
+notify_status_running(struct daemon *d)
+{
+	notify_send(&d->notify, "READY=1\nSTATUS=serving %zu service%s from %s",
+	    d->nsvcs, d->nsvcs == 1 ? "" : "s", d->conf->path);
+}
+
 static void
 reload_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
-	size_t i;
+	char err[512];
 
 	(void)sig;
 	(void)what;
 	if (d->stopping)
 		return;
-	log_notice("SIGHUP: reloading");
-	for (i = 0; i < d->nsvcs; i++)
-		d->svcs[i].conf->kind->reload(d->svcs[i].state);
+	log_notice("SIGHUP: reloading %s", d->conf->path);
+	notify_reloading(&d->notify);
+	if (log_reopen() == -1)
+		log_warn("cannot reopen the log file");
+	if (reload_config(d, err, sizeof err) == -1) {
+		log_errorx("reload failed, still running the configuration loaded"
+		    " before: %s", err);
+		notify_send(&d->notify, "READY=1\nSTATUS=reload failed, running"
+		    " the previous configuration: %s", err);
+		return;
+	}
+	log_notice("reloaded: %zu service%s", d->nsvcs, d->nsvcs == 1 ? "" : "s");
+	notify_status_running(d);
+}
+
+static void
+usr1_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	stats_log(arg);
+}
+
+static void
+watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	notify_send(&d->notify, "WATCHDOG=1");
+}
+
+/* Pings systemd's watchdog at half its interval, from the loop itself. */
+static int
+start_watchdog(struct daemon *d)
+{
+	uint64_t half = d->notify.watchdog_usec / 2;
+	struct timeval tv = { (time_t)(half / 1000000), (suseconds_t)(half % 1000000) };
+
+	if (half == 0)
+		return 0;
+	d->ev_watchdog = event_new(d->base, -1, EV_PERSIST, watchdog_cb, d);
+	return d->ev_watchdog == NULL ? -1 : event_add(d->ev_watchdog, &tv);
 }
 
 /* Tells w->exited when w->pid has been reaped. */
@@ -232,16 +294,20 @@ daemon_run(struct daemon *d)
 	d->ev_term = evsignal_new(d->base, SIGTERM, stop_cb, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, stop_cb, d);
 	d->ev_chld = evsignal_new(d->base, SIGCHLD, sigchld_cb, d);
+	d->ev_usr1 = evsignal_new(d->base, SIGUSR1, usr1_cb, d);
 	if (d->ev_hup == NULL || d->ev_term == NULL || d->ev_int == NULL ||
-	    d->ev_chld == NULL || evsignal_add(d->ev_hup, NULL) == -1 ||
+	    d->ev_chld == NULL || d->ev_usr1 == NULL ||
+	    evsignal_add(d->ev_hup, NULL) == -1 ||
 	    evsignal_add(d->ev_term, NULL) == -1 ||
 	    evsignal_add(d->ev_int, NULL) == -1 ||
-	    evsignal_add(d->ev_chld, NULL) == -1) {
+	    evsignal_add(d->ev_chld, NULL) == -1 ||
+	    evsignal_add(d->ev_usr1, NULL) == -1 || start_watchdog(d) == -1) {
 		log_errorx("cannot install signal handlers");
 		return -1;
 	}
 	log_notice("netdemo running %zu service%s", d->nsvcs,
 	    d->nsvcs == 1 ? "" : "s");
+	notify_status_running(d);
 	if (event_base_dispatch(d->base) == -1) {
 		log_errorx("event loop failed");
 		return -1;
@@ -253,7 +319,16 @@ daemon_run(struct daemon *d)
 void
 daemon_free(struct daemon *d)
 {
+	sigset_t late;
 	size_t i;
+
+	/* Once the handlers go, a late TERM would kill us mid-cleanup. */
+	sigemptyset(&late);
+	sigaddset(&late, SIGTERM);
+	sigaddset(&late, SIGINT);
+	sigaddset(&late, SIGHUP);
+	sigaddset(&late, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &late, NULL);
 
 	for (i = 0; i < d->nsvcs; i++)
 		d->svcs[i].conf->kind->free(d->svcs[i].state);
@@ -266,6 +341,11 @@ daemon_free(struct daemon *d)
 		event_free(d->ev_int);
 	if (d->ev_chld != NULL)
 		event_free(d->ev_chld);
+	if (d->ev_usr1 != NULL)
+		event_free(d->ev_usr1);
+	if (d->ev_watchdog != NULL)
+		event_free(d->ev_watchdog);
+	notify_close(&d->notify);
 	if (d->ev_drain != NULL)
 		event_free(d->ev_drain);
 	if (d->base != NULL)

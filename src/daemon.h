@@ -9,6 +9,8 @@
 #include <sys/queue.h>
 #include <sys/types.h>
 
+#include "notify.h"
+
 struct config;
 struct event;
 struct event_base;
@@ -34,7 +36,10 @@ struct daemon {
 	struct svc_run		*svcs;
 	size_t			 nsvcs;
 	struct event		*ev_hup, *ev_term, *ev_int;
-	struct event		*ev_chld;
+	struct event		*ev_chld, *ev_usr1;
+	struct event		*ev_watchdog;
+	struct notify		 notify;
+	int			 verbose;	/* -v count, on top of log_level */
 	struct event		*ev_drain;	/* deadline for draining at stop */
 	LIST_HEAD(, child_watch) children;
 	int			 stopping;
@@ -48,5 +53,6 @@ void	daemon_service_drained(struct daemon *);
 void	daemon_watch_child(struct daemon *, struct child_watch *);
 void	daemon_unwatch_child(struct child_watch *);
 void	daemon_free(struct daemon *);
+void	daemon_set_log_level(struct daemon *);
 
 #endif

@@ -3,7 +3,8 @@
  *
  * Under systemd (stderr is the journal, $JOURNAL_STREAM names it) lines carry
  * a "<N>" syslog priority and no timestamp, since journald adds both; on a
- * terminal or file they start with a timestamp and the level's name.
+ * terminal or in a log file they start with a timestamp and the level's
+ * name. log_target = syslog sends them to syslog(3) instead.
  *
  * The logger is the one piece of process-wide state outside the daemon
  * context: libevent's and iniparser's callbacks carry no context pointer,
@@ -14,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,7 +26,11 @@
 static struct {
 	enum log_level	level;
 	int		journal;
-} logger = { LOG_LVL_INFO, 0 };
+	int		use_syslog;
+	int		fd;		/* stderr or the log file */
+	int		mirror;		/* also to stderr, until start-up is over */
+	char		path[1024];	/* the log file, for reopening */
+} logger = { LOG_LVL_INFO, 0, 0, STDERR_FILENO, 0, "" };
 
 static const char *const level_names[] = {
 	"error", "warning", "notice", "info", "debug",
@@ -51,6 +58,61 @@ void
 log_init(void)
 {
 	logger.journal = stderr_is_journal();
+}
+
+static int
+open_log_file(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+}
+
+/*
+ * Sends the log to "stderr", "syslog" or the file at an absolute path.
+ * Returns -1 with errno set (the target stays as it was) on failure.
+ */
+int
+log_set_target(const char *target)
+{
+	int fd;
+
+	if (strcmp(target, "syslog") == 0) {
+		openlog("netdemo", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		fd = STDERR_FILENO;
+	} else if (strcmp(target, "stderr") == 0 || target[0] == '\0')
+		fd = STDERR_FILENO;
+	else if ((fd = open_log_file(target)) == -1)
+		return -1;
+	if (logger.fd != STDERR_FILENO)
+		close(logger.fd);
+	if (logger.use_syslog && strcmp(target, "syslog") != 0)
+		closelog();
+	logger.use_syslog = strcmp(target, "syslog") == 0;
+	logger.fd = fd;
+	snprintf(logger.path, sizeof logger.path, "%s",
+	    fd == STDERR_FILENO ? "" : target);
+	return 0;
+}
+
+/* While on, lines also go to stderr: start-up errors reach the terminal. */
+void
+log_mirror_stderr(int on)
+{
+	logger.mirror = on;
+}
+
+/* Reopens the log file (after logrotate moved it); -1 keeps the old one. */
+int
+log_reopen(void)
+{
+	int fd;
+
+	if (logger.path[0] == '\0')
+		return 0;
+	if ((fd = open_log_file(logger.path)) == -1)
+		return -1;
+	close(logger.fd);
+	logger.fd = fd;
+	return 0;
 }
 
 void
@@ -95,7 +157,14 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 
 	if (!log_enabled(level))
 		return;
-	if (logger.journal) {
+	if (logger.use_syslog) {
+		vsnprintf(line, sizeof line, fmt, ap);
+		syslog(level_prio[level], "%s", line);
+		if (logger.mirror)
+			dprintf(STDERR_FILENO, "%s\n", line);
+		return;
+	}
+	if (logger.journal && logger.fd == STDERR_FILENO) {
 		n = snprintf(line, sizeof line, "<%d>", level_prio[level]);
 	} else {
 		struct timespec ts;
@@ -115,7 +184,10 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	    : sizeof line - off - 2;
 	line[off++] = '\n';
 	/* A short or failed write to stderr has nowhere better to be reported. */
-	if (write(STDERR_FILENO, line, off) < 0)
+	if (logger.mirror && logger.fd != STDERR_FILENO &&
+	    write(STDERR_FILENO, line, off) < 0)
+		return;
+	if (write(logger.fd, line, off) < 0)
 		return;
 }
 

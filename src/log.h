@@ -23,6 +23,9 @@ struct log_limit {
 
 void	log_init(void);
 void	log_set_level(enum log_level);
+int	log_set_target(const char *);
+int	log_reopen(void);
+void	log_mirror_stderr(int);
 int	log_level_parse(const char *, enum log_level *);
 const char *log_level_name(enum log_level);
 int	log_enabled(enum log_level);

@@ -1,13 +1,15 @@
 /*
  * main.c: netdemo's entry point: options, configuration, then the daemon.
  *
- * netdemo stays in the foreground, as systemd wants; -t checks the
- * configuration and every dictionary it names without opening a socket.
+ * netdemo stays in the foreground, as systemd wants, unless -d asks for the
+ * background; -t checks the configuration and every dictionary it names
+ * without opening a socket.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "background.h"
 #include "build_config.h"
 #include "config.h"
 #include "daemon.h"
@@ -16,7 +18,9 @@
 
 struct options {
 	const char	*config;
+	const char	*pidfile;
 	int		 check;
+	int		 background;
 	int		 verbose;
 };
 
@@ -24,15 +28,18 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: netdemo [-htvV] [-c FILE]\n"
+	    "usage: netdemo [-dhtvV] [-c FILE] [-p FILE]\n"
 	    "  -c, --config FILE   configuration file (default %s)\n"
+	    "  -d, --daemon        run in the background (returns once listening)\n"
+	    "  -p, --pid-file FILE write the pid to FILE, removed at exit\n"
 	    "  -t, --check-config  check the configuration and dictionaries,"
 	    " print what\n"
 	    "                      would run and exit; opens no socket\n"
 	    "  -v, --verbose       log more (repeatable)\n"
 	    "  -V, --version       print the version and exit\n"
 	    "  -h, --help          print this help and exit\n"
-	    "Signals: HUP reloads the dictionaries, TERM or INT stops.\n",
+	    "Signals: HUP reloads the configuration and dictionaries, USR1 logs\n"
+	    "the counters, TERM or INT stops.\n",
 	    NETDEMO_CONFIG_PATH);
 }
 
@@ -41,6 +48,8 @@ parse_options(int argc, char **argv, struct options *opt)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "pid-file", required_argument, NULL, 'p' },
 		{ "check-config", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -49,10 +58,16 @@ parse_options(int argc, char **argv, struct options *opt)
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:tvVh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dp:tvVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			opt->config = optarg;
+			break;
+		case 'd':
+			opt->background = 1;
+			break;
+		case 'p':
+			opt->pidfile = optarg;
 			break;
 		case 't':
 			opt->check = 1;
@@ -101,22 +116,71 @@ print_services(const struct config *conf)
 	}
 }
 
+/* Where the log goes: the config's choice, else syslog in the background
+ * (stderr becomes /dev/null there), else stderr. */
+static int
+open_log_target(const struct config *conf, int background)
+{
+	const char *target = conf->log_target ? conf->log_target :
+	    background ? "syslog" : "stderr";
+
+	if (log_set_target(target) == -1) {
+		log_error("%s: [netdemo] log_target: %s", conf->path, target);
+		return -1;
+	}
+	return 0;
+}
+
+/* Binds, writes the pid file, detaches if asked, then runs the loop. */
+static int
+serve(struct daemon *d, const struct options *opt, int ready_fd)
+{
+	int rc;
+
+	if (open_log_target(d->conf, opt->background) == -1)
+		return -1;
+	log_mirror_stderr(1);
+	if (daemon_start_services(d) == -1 ||
+	    (opt->pidfile != NULL && pidfile_write(opt->pidfile) == -1))
+		return -1;
+	log_mirror_stderr(0);
+	if (ready_fd != -1)
+		background_ready(ready_fd);
+	rc = daemon_run(d);
+	if (opt->pidfile != NULL)
+		pidfile_remove(opt->pidfile);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct options opt = { NETDEMO_CONFIG_PATH, 0, 0 };
+	struct options opt = { NETDEMO_CONFIG_PATH, NULL, 0, 0, 0 };
 	struct diag errors = diag_to_log(LOG_LVL_ERROR);
 	struct config *conf;
 	struct daemon d;
-	int level, rc;
+	int rc, ready_fd = -1;
 
 	parse_options(argc, argv, &opt);
 	log_init();
 	if ((conf = config_load(opt.config, &errors)) == NULL)
 		return 1;
-	level = (int)conf->log_level + opt.verbose;
-	log_set_level(level > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : (enum log_level)level);
-	if (daemon_init(&d, conf) == -1 || daemon_create_services(&d) == -1) {
+	if (!opt.check && opt.pidfile != NULL && pidfile_check(opt.pidfile) == -1) {
+		config_free(conf);
+		return 1;
+	}
+	/* Before the event loop exists: libevent's state is not fork-safe. */
+	if (!opt.check && opt.background && (ready_fd = background_start()) == -1) {
+		config_free(conf);
+		return 1;
+	}
+	if (daemon_init(&d, conf) == -1) {
+		daemon_free(&d);
+		return 1;
+	}
+	d.verbose = opt.verbose;
+	daemon_set_log_level(&d);
+	if (daemon_create_services(&d) == -1) {
 		daemon_free(&d);
 		return 1;
 	}
@@ -126,7 +190,7 @@ main(int argc, char **argv)
 		daemon_free(&d);
 		return 0;
 	}
-	rc = daemon_start_services(&d) == 0 ? daemon_run(&d) : -1;
+	rc = serve(&d, &opt, ready_fd);
 	daemon_free(&d);
 	return rc == 0 ? 0 : 1;
 }

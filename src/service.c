@@ -9,6 +9,7 @@ static const struct service *const kinds[] = {
 	&svc_dict,
 	&svc_echo,
 	&svc_exec,
+	&svc_stats,
 };
 
 const struct service *

@@ -4,7 +4,7 @@
  * A kind is a const struct service in its own svc_*.c file; service.c's
  * table lists them. The daemon drives each instance through the same
  * steps: create (load data, no sockets), start (bind, add events),
- * reload (SIGHUP), stop (close listeners, drain), free.
+ * prepare and commit (reload on SIGHUP), stop (close listeners, drain), free.
  */
 #ifndef NETDEMO_SERVICE_H
 #define NETDEMO_SERVICE_H
@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 struct conf_key;
+struct stats;
 struct daemon;
 struct svc_conf;
 
@@ -27,18 +28,27 @@ struct service {
 	void	*(*create)(struct daemon *, const struct svc_conf *, char *, size_t);
 	/* Opens its sockets and events; -1 + err (naming the key). */
 	int	 (*start)(void *, char *, size_t);
-	void	 (*reload)(void *);
+	/*
+	 * Reload, first half: checks and stages what a new conf for the same
+	 * section and addresses needs; -1 + err leaves everything as it was.
+	 */
+	int	 (*prepare)(void *, const struct svc_conf *, char *, size_t);
+	/* Reload, second half: applies the staged conf (1) or drops it (0). */
+	void	 (*commit)(void *, int);
 	/* Stops taking new work; what is in flight may finish. */
 	void	 (*stop)(void *);
 	/* How much in-flight work is left (connections, jobs) after stop. */
 	size_t	 (*pending)(void *);
 	void	 (*free)(void *);
+	/* Adds its counters to a snapshot. */
+	void	 (*stats)(void *, struct stats *);
 };
 
 extern const struct service svc_chat;
 extern const struct service svc_dict;
 extern const struct service svc_echo;
 extern const struct service svc_exec;
+extern const struct service svc_stats;
 
 const struct service	*service_find(const char *);
 char			*service_kind_list(char *, size_t);

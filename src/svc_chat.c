@@ -22,6 +22,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "service.h"
+#include "stats.h"
 #include "udp.h"
 
 #define CHAT_NAME_MAX	(CHAT_NICK_MAX * 4 + ADDR_STRLEN)
@@ -34,6 +35,8 @@ struct svc_chat {
 	struct event		*ev_expire;
 	char			*msg;		/* outgoing text, reused */
 	size_t			 msgcap;
+	const struct svc_conf	*staged_conf;	/* prepared by a reload */
+	char			*staged_msg;
 	struct log_limit	 port_log;
 	uint64_t		 relayed, deliveries, low_port;
 };
@@ -263,6 +266,13 @@ chat_expire_cb(evutil_socket_t fd, short what, void *arg)
 		chat_drop(s, c, "timed out");
 }
 
+static size_t
+chat_msgcap(const struct svc_conf *conf)
+{
+	return (conf->max_request > conf->reply_size ? conf->max_request :
+	    conf->reply_size) + CHAT_NAME_MAX + 8;
+}
+
 static void
 chat_free(void *arg)
 {
@@ -273,6 +283,7 @@ chat_free(void *arg)
 	udp_close(s->udp);
 	members_free(s->members);
 	free(s->msg);
+	free(s->staged_msg);
 	free(s);
 }
 
@@ -291,8 +302,7 @@ chat_create(struct daemon *d, const struct svc_conf *conf, char *err,
 	}
 	s->d = d;
 	s->conf = conf;
-	s->msgcap = (conf->max_request > conf->reply_size ? conf->max_request :
-	    conf->reply_size) + CHAT_NAME_MAX + 8;
+	s->msgcap = chat_msgcap(conf);
 	s->members = members_new(conf->max_members, seed);
 	s->msg = malloc(s->msgcap);
 	s->ev_expire = event_new(d->base, -1, EV_PERSIST, chat_expire_cb, s);
@@ -322,10 +332,41 @@ chat_start(void *arg, char *err, size_t errlen)
 	return 0;
 }
 
-static void
-chat_reload(void *arg)
+static int
+chat_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
 {
-	(void)arg;
+	struct svc_chat *s = arg;
+
+	if ((s->staged_msg = malloc(chat_msgcap(conf))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->staged_conf = conf;
+	return 0;
+}
+
+/* Members stay; a lower max_members only refuses new ones. */
+static void
+chat_commit(void *arg, int apply)
+{
+	struct svc_chat *s = arg;
+	struct timeval second = { 1, 0 };
+
+	if (apply) {
+		free(s->msg);
+		s->msg = s->staged_msg;
+		s->conf = s->staged_conf;
+		s->msgcap = chat_msgcap(s->conf);
+		s->members->max = s->conf->max_members;
+		udp_set_conf(s->udp, s->conf);
+		if (s->conf->idle_timeout > 0)
+			event_add(s->ev_expire, &second);
+		else
+			event_del(s->ev_expire);
+	} else
+		free(s->staged_msg);
+	s->staged_msg = NULL;
+	s->staged_conf = NULL;
 }
 
 static void
@@ -345,6 +386,18 @@ chat_pending(void *arg)
 	return 0;
 }
 
+static void
+chat_stats(void *arg, struct stats *st)
+{
+	struct svc_chat *s = arg;
+
+	udp_put_stats(s->udp, st);
+	stats_put(st, s->conf->name, "members", s->members->count);
+	stats_put(st, s->conf->name, "messages_relayed", s->relayed);
+	stats_put(st, s->conf->name, "deliveries", s->deliveries);
+	stats_put(st, s->conf->name, "refused_low_port", s->low_port);
+}
+
 const struct service svc_chat = {
 	.kind = "chat",
 	.proto = "udp",
@@ -352,8 +405,10 @@ const struct service svc_chat = {
 	.keys = chat_keys,
 	.create = chat_create,
 	.start = chat_start,
-	.reload = chat_reload,
+	.prepare = chat_prepare,
+	.commit = chat_commit,
 	.stop = chat_stop,
 	.pending = chat_pending,
 	.free = chat_free,
+	.stats = chat_stats,
 };

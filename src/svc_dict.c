@@ -14,6 +14,7 @@
 #include "dict.h"
 #include "log.h"
 #include "service.h"
+#include "stats.h"
 #include "udp.h"
 
 /* Beyond this many, a file's warnings are counted, not each logged. */
@@ -23,8 +24,10 @@ struct svc_dict {
 	struct daemon		*d;
 	const struct svc_conf	*conf;
 	struct dict		*dict;
+	struct dict		*staged;	/* loaded by prepare */
+	const struct svc_conf	*staged_conf;
 	struct udp_front	*udp;
-	uint64_t		 found, unknown;
+	uint64_t		 found, unknown, reload_failures;
 	time_t			 loaded_at;
 };
 
@@ -104,21 +107,40 @@ svc_dict_start(void *arg, char *err, size_t errlen)
 	return s->udp == NULL ? -1 : 0;
 }
 
-static void
-svc_dict_reload(void *arg)
+/* Loads the (possibly new) file beside the table in use. */
+static int
+svc_dict_prepare(void *arg, const struct svc_conf *conf, char *err,
+    size_t errlen)
 {
 	struct svc_dict *s = arg;
-	struct dict *fresh;
 	char why[768];
 
-	if ((fresh = svc_dict_load(s->conf, why, sizeof why)) == NULL) {
-		log_errorx("%s: reload failed, still serving the %zu entries"
-		    " loaded before: %s", s->conf->name, dict_size(s->dict), why);
-		return;
+	if ((s->staged = svc_dict_load(conf, why, sizeof why)) == NULL) {
+		s->reload_failures++;
+		snprintf(err, errlen, "file: %s (still serving the %zu entries"
+		    " loaded before)", why, dict_size(s->dict));
+		return -1;
 	}
-	dict_free(s->dict);
-	s->dict = fresh;
-	s->loaded_at = time(NULL);
+	s->staged_conf = conf;
+	return 0;
+}
+
+/* Swaps the new table in only now: no query sees a half-loaded one. */
+static void
+svc_dict_commit(void *arg, int apply)
+{
+	struct svc_dict *s = arg;
+
+	if (apply) {
+		dict_free(s->dict);
+		s->dict = s->staged;
+		s->conf = s->staged_conf;
+		udp_set_conf(s->udp, s->conf);
+		s->loaded_at = time(NULL);
+	} else
+		dict_free(s->staged);
+	s->staged = NULL;
+	s->staged_conf = NULL;
 }
 
 static void
@@ -144,7 +166,21 @@ svc_dict_free(void *arg)
 
 	udp_close(s->udp);
 	dict_free(s->dict);
+	dict_free(s->staged);
 	free(s);
+}
+
+static void
+svc_dict_stats(void *arg, struct stats *st)
+{
+	struct svc_dict *s = arg;
+
+	udp_put_stats(s->udp, st);
+	stats_put(st, s->conf->name, "found", s->found);
+	stats_put(st, s->conf->name, "unknown", s->unknown);
+	stats_put(st, s->conf->name, "dict_entries", dict_size(s->dict));
+	stats_put(st, s->conf->name, "dict_loaded_at", (uint64_t)s->loaded_at);
+	stats_put(st, s->conf->name, "reload_failures", s->reload_failures);
 }
 
 const struct service svc_dict = {
@@ -154,8 +190,10 @@ const struct service svc_dict = {
 	.keys = dict_keys,
 	.create = svc_dict_create,
 	.start = svc_dict_start,
-	.reload = svc_dict_reload,
+	.prepare = svc_dict_prepare,
+	.commit = svc_dict_commit,
 	.stop = svc_dict_stop,
 	.pending = svc_dict_pending,
 	.free = svc_dict_free,
+	.stats = svc_dict_stats,
 };

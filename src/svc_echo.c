@@ -26,6 +26,8 @@
 #include "log.h"
 #include "service.h"
 #include "sock.h"
+#include "tcp.h"
+#include "stats.h"
 
 #define ECHO_HIGH_WATER		(256 * 1024)
 #define ECHO_LOW_WATER		(64 * 1024)
@@ -41,12 +43,13 @@ struct echo_conn {
 struct svc_echo {
 	struct daemon		*d;
 	const struct svc_conf	*conf;
+	const struct svc_conf	*staged_conf;
 	struct evconnlistener	**ls;
 	size_t			 nls;
 	struct event		*retry;		/* re-enables accepting */
 	LIST_HEAD(, echo_conn)	 conns;
 	size_t			 nconns;
-	uint64_t		 accepted, refused, timed_out;
+	uint64_t		 accepted, refused, timed_out, bytes;
 	int			 stopping;
 };
 
@@ -87,9 +90,11 @@ static void
 echo_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct evbuffer *out = bufferevent_get_output(bev);
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct echo_conn *c = arg;
 
-	(void)arg;
-	evbuffer_add_buffer(out, bufferevent_get_input(bev));
+	c->s->bytes += evbuffer_get_length(in);
+	evbuffer_add_buffer(out, in);
 	if (evbuffer_get_length(out) >= ECHO_HIGH_WATER)
 		bufferevent_disable(bev, EV_READ);
 }
@@ -228,23 +233,12 @@ static int
 echo_listen(struct svc_echo *s, const struct addr *a, char *err, size_t errlen)
 {
 	struct evconnlistener *l;
-	char name[ADDR_STRLEN];
-	int fd;
 
-	if ((fd = sock_listen_tcp(a, err, errlen)) == -1)
+	l = tcp_listen(s->d, s->conf, a, echo_accept_cb, s, err, errlen);
+	if (l == NULL)
 		return -1;
-	/* Backlog 0: sock_listen_tcp has called listen() already. */
-	l = evconnlistener_new(s->d->base, echo_accept_cb, s,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-	if (l == NULL) {
-		snprintf(err, errlen, "cannot create a listener");
-		close(fd);
-		return -1;
-	}
 	evconnlistener_set_error_cb(l, echo_accept_error_cb);
 	s->ls[s->nls++] = l;
-	log_info("%s: echo listening on tcp %s", s->conf->name,
-	    sock_local_name(fd, name, sizeof name));
 	return 0;
 }
 
@@ -284,10 +278,34 @@ echo_start(void *arg, char *err, size_t errlen)
 	return 0;
 }
 
-static void
-echo_reload(void *arg)
+static int
+echo_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
 {
-	(void)arg;
+	struct svc_echo *s = arg;
+
+	(void)err;
+	(void)errlen;
+	s->staged_conf = conf;
+	return 0;
+}
+
+/* New limits apply at once: idle_timeout to open connections too. */
+static void
+echo_commit(void *arg, int apply)
+{
+	struct svc_echo *s = arg;
+	struct echo_conn *c;
+	struct timeval tv;
+
+	if (apply) {
+		s->conf = s->staged_conf;
+		tv.tv_sec = (time_t)s->conf->idle_timeout;
+		tv.tv_usec = 0;
+		LIST_FOREACH(c, &s->conns, entry)
+			bufferevent_set_timeouts(c->bev,
+			    tv.tv_sec ? &tv : NULL, tv.tv_sec ? &tv : NULL);
+	}
+	s->staged_conf = NULL;
 }
 
 static void
@@ -336,6 +354,18 @@ echo_free(void *arg)
 	free(s);
 }
 
+static void
+echo_stats(void *arg, struct stats *st)
+{
+	struct svc_echo *s = arg;
+
+	stats_put(st, s->conf->name, "connections", s->nconns);
+	stats_put(st, s->conf->name, "connections_accepted", s->accepted);
+	stats_put(st, s->conf->name, "refused_max_connections", s->refused);
+	stats_put(st, s->conf->name, "closed_timeout", s->timed_out);
+	stats_put(st, s->conf->name, "bytes_in", s->bytes);
+}
+
 const struct service svc_echo = {
 	.kind = "echo",
 	.proto = "tcp",
@@ -343,8 +373,10 @@ const struct service svc_echo = {
 	.keys = echo_keys,
 	.create = echo_create,
 	.start = echo_start,
-	.reload = echo_reload,
+	.prepare = echo_prepare,
+	.commit = echo_commit,
 	.stop = echo_stop,
 	.pending = echo_pending,
 	.free = echo_free,
+	.stats = echo_stats,
 };

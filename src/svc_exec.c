@@ -29,6 +29,7 @@
 #include "exec_child.h"
 #include "log.h"
 #include "service.h"
+#include "stats.h"
 #include "udp.h"
 #include "words.h"
 
@@ -49,6 +50,8 @@ struct exec_job {
 	size_t			 outlen;
 	size_t			 bytes;		/* output kept, <= max_output */
 	int			 truncated;
+	/* The limits it started with: a reload may change the service's. */
+	unsigned		 reply_size, max_output, timeout;
 	int			 exited, status;
 	int			 timed_out;
 	enum kill_stage		 stage;
@@ -62,6 +65,9 @@ struct svc_exec {
 	struct udp_front	*udp;
 	struct exec_child_spec	 spec;		/* how children start */
 	char			*words;		/* max_request + 1 bytes */
+	const struct svc_conf	*staged_conf;	/* prepared by a reload */
+	struct exec_child_spec	 staged_spec;
+	char			*staged_words;
 	char			*argv[WORDS_MAX];
 	LIST_HEAD(, exec_job)	 jobs;
 	size_t			 njobs;
@@ -115,7 +121,7 @@ reply_str(const struct udp_peer *to, const char *s)
 static void
 job_flush(struct exec_job *j, int all)
 {
-	size_t max = j->s->conf->reply_size, n, off = 0;
+	size_t max = j->reply_size, n, off = 0;
 
 	while (j->outlen - off >= max || (all && off < j->outlen)) {
 		n = udp_chunk_length(j->out + off, j->outlen - off, max);
@@ -130,7 +136,7 @@ static void
 job_status_line(const struct exec_job *j, char *buf, size_t len)
 {
 	if (j->timed_out)
-		snprintf(buf, len, "[timeout after %u s]", j->s->conf->timeout);
+		snprintf(buf, len, "[timeout after %u s]", j->timeout);
 	else if (WIFEXITED(j->status))
 		snprintf(buf, len, "[exit %d]", WEXITSTATUS(j->status));
 	else if (WIFSIGNALED(j->status))
@@ -184,7 +190,7 @@ job_finish(struct exec_job *j)
 	job_flush(j, 1);
 	if (j->truncated) {
 		snprintf(line, sizeof line, "[output truncated at %u bytes]",
-		    j->s->conf->max_output);
+		    j->max_output);
 		reply_str(&j->peer, line);
 	}
 	job_status_line(j, line, sizeof line);
@@ -212,7 +218,7 @@ job_eof(struct exec_job *j)
 static void
 job_take(struct exec_job *j, const char *buf, size_t n)
 {
-	size_t room = j->s->conf->max_output - j->bytes;
+	size_t room = j->max_output - j->bytes;
 
 	if (n > room) {
 		j->truncated = 1;
@@ -325,7 +331,10 @@ job_new(struct svc_exec *s, const struct udp_peer *peer)
 
 	if (j == NULL)
 		return NULL;
-	j->out = malloc(s->conf->reply_size + EXEC_READ_MAX);
+	j->reply_size = s->conf->reply_size;
+	j->max_output = s->conf->max_output;
+	j->timeout = s->conf->timeout;
+	j->out = malloc(j->reply_size + EXEC_READ_MAX);
 	if (j->out == NULL) {
 		free(j);
 		return NULL;
@@ -440,52 +449,40 @@ exec_request(void *arg, const struct udp_req *req)
 
 /* Children run as user/group when the daemon is root, never as root. */
 static int
-exec_resolve_user(struct svc_exec *s, char *err, size_t errlen)
+exec_resolve_user(const struct svc_conf *conf, struct exec_child_spec *spec,
+    char *err, size_t errlen)
 {
-	const char *user = s->conf->user[0] ? s->conf->user : "nobody";
+	const char *user = conf->user[0] ? conf->user : "nobody";
 	const struct passwd *pw;
 	const struct group *gr;
 
+	spec->drop = 0;
 	if (geteuid() != 0) {
-		if (s->conf->user[0] != '\0')
+		if (conf->user[0] != '\0')
 			log_warnx("%s: user = %s ignored: netdemo is not root, so"
-			    " children run as its own user", s->conf->name, user);
+			    " children run as its own user", conf->name, user);
 		return 0;
 	}
 	if ((pw = getpwnam(user)) == NULL) {
 		snprintf(err, errlen, "user: no such user '%s'", user);
 		return -1;
 	}
-	s->spec.drop = 1;
-	s->spec.uid = pw->pw_uid;
-	s->spec.gid = pw->pw_gid;
-	if (s->conf->group[0] != '\0') {
-		if ((gr = getgrnam(s->conf->group)) == NULL) {
+	spec->drop = 1;
+	spec->uid = pw->pw_uid;
+	spec->gid = pw->pw_gid;
+	if (conf->group[0] != '\0') {
+		if ((gr = getgrnam(conf->group)) == NULL) {
 			snprintf(err, errlen, "group: no such group '%s'",
-			    s->conf->group);
+			    conf->group);
 			return -1;
 		}
-		s->spec.gid = gr->gr_gid;
+		spec->gid = gr->gr_gid;
 	}
-	if (s->spec.uid == 0) {
+	if (spec->uid == 0) {
 		snprintf(err, errlen, "user: children may not run as root");
 		return -1;
 	}
 	return 0;
-}
-
-static void
-exec_free(void *arg)
-{
-	struct svc_exec *s = arg;
-
-	s->stopping = 0;
-	while (!LIST_EMPTY(&s->jobs))
-		job_free(LIST_FIRST(&s->jobs));
-	udp_close(s->udp);
-	free(s->spec.env[0]);
-	free(s->words);
-	free(s);
 }
 
 /* A listen address beyond loopback is worth a warning at every start. */
@@ -505,30 +502,28 @@ exec_warn_exposure(const struct svc_conf *conf)
 	}
 }
 
-static void *
-exec_create(struct daemon *d, const struct svc_conf *conf, char *err,
-    size_t errlen)
+/*
+ * What a conf needs beyond the conf itself: the children's spec and the
+ * request buffer. Used at create and, into a staging area, at reload.
+ */
+static int
+exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
+    char **words, char *err, size_t errlen)
 {
-	struct svc_exec *s = calloc(1, sizeof *s);
 	char prog[4096];
 	size_t i;
 
-	if (s == NULL || (s->words = malloc(conf->max_request + 1)) == NULL ||
-	    (s->spec.env[0] = malloc(strlen(conf->path) + 6)) == NULL) {
+	memset(spec, 0, sizeof *spec);
+	*words = malloc(conf->max_request + 1);
+	spec->env[0] = malloc(strlen(conf->path) + 6);
+	if (*words == NULL || spec->env[0] == NULL) {
 		snprintf(err, errlen, "out of memory");
-		if (s != NULL)
-			exec_free(s);
-		return NULL;
+		goto fail;
 	}
-	s->d = d;
-	s->conf = conf;
-	LIST_INIT(&s->jobs);
-	sprintf(s->spec.env[0], "PATH=%s", conf->path);
-	s->spec.env[1] = "LANG=C.UTF-8";
-	if (exec_resolve_user(s, err, errlen) == -1) {
-		exec_free(s);
-		return NULL;
-	}
+	sprintf(spec->env[0], "PATH=%s", conf->path);
+	spec->env[1] = "LANG=C.UTF-8";
+	if (exec_resolve_user(conf, spec, err, errlen) == -1)
+		goto fail;
 	exec_warn_exposure(conf);
 	for (i = 0; i < conf->allow.n; i++)
 		if (allowlist_resolve(conf->allow.v[i], conf->path, prog,
@@ -536,6 +531,48 @@ exec_create(struct daemon *d, const struct svc_conf *conf, char *err,
 			log_warnx("%s: allow: '%s' is not an executable file%s",
 			    conf->name, conf->allow.v[i], conf->allow.v[i][0] ==
 			    '/' ? "" : " in path");
+	return 0;
+fail:
+	free(*words);
+	free(spec->env[0]);
+	*words = NULL;
+	spec->env[0] = NULL;
+	return -1;
+}
+
+static void
+exec_free(void *arg)
+{
+	struct svc_exec *s = arg;
+
+	s->stopping = 0;
+	while (!LIST_EMPTY(&s->jobs))
+		job_free(LIST_FIRST(&s->jobs));
+	udp_close(s->udp);
+	free(s->spec.env[0]);
+	free(s->words);
+	free(s->staged_spec.env[0]);
+	free(s->staged_words);
+	free(s);
+}
+
+static void *
+exec_create(struct daemon *d, const struct svc_conf *conf, char *err,
+    size_t errlen)
+{
+	struct svc_exec *s = calloc(1, sizeof *s);
+
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (exec_setup(conf, &s->spec, &s->words, err, errlen) == -1) {
+		free(s);
+		return NULL;
+	}
+	s->d = d;
+	s->conf = conf;
+	LIST_INIT(&s->jobs);
 	return s;
 }
 
@@ -548,10 +585,38 @@ exec_start(void *arg, char *err, size_t errlen)
 	return s->udp == NULL ? -1 : 0;
 }
 
-static void
-exec_reload(void *arg)
+static int
+exec_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
 {
-	(void)arg;
+	struct svc_exec *s = arg;
+
+	if (exec_setup(conf, &s->staged_spec, &s->staged_words, err,
+	    errlen) == -1)
+		return -1;
+	s->staged_conf = conf;
+	return 0;
+}
+
+/* Jobs already running keep the limits they started with. */
+static void
+exec_commit(void *arg, int apply)
+{
+	struct svc_exec *s = arg;
+
+	if (apply) {
+		free(s->words);
+		free(s->spec.env[0]);
+		s->words = s->staged_words;
+		s->spec = s->staged_spec;
+		s->conf = s->staged_conf;
+		udp_set_conf(s->udp, s->conf);
+	} else {
+		free(s->staged_words);
+		free(s->staged_spec.env[0]);
+	}
+	s->staged_words = NULL;
+	s->staged_conf = NULL;
+	memset(&s->staged_spec, 0, sizeof s->staged_spec);
 }
 
 /* Stops taking requests and asks every job's group to end. */
@@ -573,6 +638,19 @@ exec_pending(void *arg)
 	return ((struct svc_exec *)arg)->njobs;
 }
 
+static void
+exec_stats(void *arg, struct stats *st)
+{
+	struct svc_exec *s = arg;
+
+	udp_put_stats(s->udp, st);
+	stats_put(st, s->conf->name, "jobs", s->njobs);
+	stats_put(st, s->conf->name, "runs", s->runs);
+	stats_put(st, s->conf->name, "refused_not_allowed", s->refused);
+	stats_put(st, s->conf->name, "refused_busy", s->busy);
+	stats_put(st, s->conf->name, "dropped_allow_from", s->denied);
+}
+
 const struct service svc_exec = {
 	.kind = "exec",
 	.proto = "udp",
@@ -581,8 +659,10 @@ const struct service svc_exec = {
 	.check = exec_check,
 	.create = exec_create,
 	.start = exec_start,
-	.reload = exec_reload,
+	.prepare = exec_prepare,
+	.commit = exec_commit,
 	.stop = exec_stop,
 	.pending = exec_pending,
 	.free = exec_free,
+	.stats = exec_stats,
 };

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "request.h"
 #include "sock.h"
+#include "stats.h"
 #include "udp.h"
 
 #define UDP_BATCH	64
@@ -52,6 +53,7 @@ udp_dispatch(struct udp_req *req, size_t n)
 	struct udp_front *f = req->peer.front;
 
 	f->stats.received++;
+	f->stats.bytes_in += n;
 	req->data = f->buf;
 	req->len = request_trim(f->buf, n);
 	if (req->len > f->conf->max_request) {
@@ -159,6 +161,7 @@ udp_send(const struct udp_peer *to, const char *buf, size_t len)
 		if (sendto(to->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
 		    (const struct sockaddr *)&to->addr, to->len) != -1) {
 			st->replies++;
+			st->bytes_out += len;
 			return 0;
 		}
 		if (errno != ECONNREFUSED && errno != EHOSTUNREACH &&
@@ -297,6 +300,14 @@ udp_watch_unreachable(struct udp_front *f, udp_unreachable_cb *cb)
 	return 0;
 }
 
+/* A reload's new limits (max_request, reply_size) for the same sockets. */
+void
+udp_set_conf(struct udp_front *f, const struct svc_conf *conf)
+{
+	if (f != NULL)
+		f->conf = conf;
+}
+
 /* Stops reading requests; the sockets stay open for replies in flight. */
 void
 udp_pause(struct udp_front *f)
@@ -305,6 +316,24 @@ udp_pause(struct udp_front *f)
 
 	for (i = 0; i < f->nsocks; i++)
 		event_del(f->socks[i].ev);
+}
+
+/* The front's counters under its service's name; nothing once closed. */
+void
+udp_put_stats(const struct udp_front *f, struct stats *st)
+{
+	const char *name;
+
+	if (f == NULL)
+		return;
+	name = f->conf->name;
+	stats_put(st, name, "datagrams_in", f->stats.received);
+	stats_put(st, name, "datagrams_out", f->stats.replies);
+	stats_put(st, name, "refused_too_long", f->stats.too_long);
+	stats_put(st, name, "dropped_send_full", f->stats.send_dropped);
+	stats_put(st, name, "errors_send", f->stats.send_errors);
+	stats_put(st, name, "bytes_in", f->stats.bytes_in);
+	stats_put(st, name, "bytes_out", f->stats.bytes_out);
 }
 
 void

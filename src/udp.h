@@ -20,6 +20,7 @@
 	    offsetof(struct svc_conf, reply_size) }
 
 struct daemon;
+struct stats;
 struct udp_front;
 
 /* Where replies go: a copy outlives the request (exec replies later). */
@@ -47,6 +48,7 @@ struct udp_stats {
 	uint64_t	replies;	/* datagrams sent */
 	uint64_t	send_dropped;	/* not sent: socket buffer full */
 	uint64_t	send_errors;	/* not sent: any other error */
+	uint64_t	bytes_in, bytes_out;
 };
 
 struct udp_front	*udp_open(struct daemon *, const struct svc_conf *,
@@ -54,9 +56,11 @@ struct udp_front	*udp_open(struct daemon *, const struct svc_conf *,
 int			 udp_reply(const struct udp_peer *, const char *, size_t);
 size_t			 udp_chunk_length(const char *, size_t, size_t);
 void			 udp_pause(struct udp_front *);
+void			 udp_set_conf(struct udp_front *, const struct svc_conf *);
 int			 udp_watch_unreachable(struct udp_front *,
 			    udp_unreachable_cb *);
 const struct udp_stats	*udp_stats(const struct udp_front *);
+void			 udp_put_stats(const struct udp_front *, struct stats *);
 void			 udp_close(struct udp_front *);
 
 #endif

@@ -1,0 +1,210 @@
+/*
+ * svc_stats.c: the stats service: a TCP connection gets every counter as
+ * "service.counter value" lines, then the connection closes. For monitoring
+ * scripts (`nc 127.0.0.1 8085`); keep it on loopback.
+ */
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "service.h"
+#include "stats.h"
+#include "tcp.h"
+
+#define STATS_WRITE_TIMEOUT	5	/* seconds for a reader to take the lines */
+#define STATS_BUF		(STATS_MAX * 96)
+
+struct svc_stats {
+	struct daemon		*d;
+	const struct svc_conf	*conf;
+	const struct svc_conf	*staged_conf;
+	struct evconnlistener	**ls;
+	size_t			 nls;
+	size_t			 nconns;
+	uint64_t		 served;
+	int			 stopping;
+};
+
+static const struct conf_key stats_keys[] = {
+	CONF_KEY_END
+};
+
+static void
+stats_conn_free(struct bufferevent *bev, struct svc_stats *s)
+{
+	bufferevent_free(bev);
+	s->nconns--;
+	if (s->stopping)
+		daemon_service_drained(s->d);
+}
+
+static void
+stats_write_cb(struct bufferevent *bev, void *arg)
+{
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		stats_conn_free(bev, arg);
+}
+
+static void
+stats_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)what;
+	stats_conn_free(bev, arg);
+}
+
+/* Writes a snapshot to the new connection; it closes once that is sent. */
+static void
+stats_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct timeval tv = { STATS_WRITE_TIMEOUT, 0 };
+	struct svc_stats *s = arg;
+	struct bufferevent *bev;
+	struct stats *st = malloc(sizeof *st);
+	char *buf = malloc(STATS_BUF);
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	bev = bufferevent_socket_new(s->d->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (st == NULL || buf == NULL || bev == NULL) {
+		if (bev != NULL)
+			bufferevent_free(bev);
+		else
+			close(fd);
+		free(st);
+		free(buf);
+		return;
+	}
+	stats_collect(s->d, st);
+	bufferevent_write(bev, buf, stats_format(st, buf, STATS_BUF));
+	free(st);
+	free(buf);
+	s->nconns++;
+	s->served++;
+	bufferevent_setcb(bev, NULL, stats_write_cb, stats_event_cb, s);
+	bufferevent_set_timeouts(bev, NULL, &tv);
+	bufferevent_enable(bev, EV_WRITE);
+}
+
+static void *
+stats_create(struct daemon *d, const struct svc_conf *conf, char *err,
+    size_t errlen)
+{
+	struct svc_stats *s = calloc(1, sizeof *s);
+	char name[ADDR_STRLEN];
+	size_t i;
+
+	if (s == NULL || (s->ls = calloc(conf->listen.n, sizeof *s->ls)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(s);
+		return NULL;
+	}
+	s->d = d;
+	s->conf = conf;
+	for (i = 0; i < conf->listen.n; i++)
+		if (!addr_is_loopback((struct sockaddr *)&conf->listen.v[i].ss))
+			log_warnx("%s: listening on %s, beyond loopback: anyone"
+			    " who can connect reads the counters", conf->name,
+			    addr_format((struct sockaddr *)&conf->listen.v[i].ss,
+			    name, sizeof name));
+	return s;
+}
+
+static int
+stats_start(void *arg, char *err, size_t errlen)
+{
+	struct svc_stats *s = arg;
+	char why[512];
+	size_t i;
+
+	for (i = 0; i < s->conf->listen.n; i++) {
+		s->ls[s->nls] = tcp_listen(s->d, s->conf, &s->conf->listen.v[i],
+		    stats_accept_cb, s, why, sizeof why);
+		if (s->ls[s->nls] == NULL) {
+			snprintf(err, errlen, "listen: %s", why);
+			return -1;
+		}
+		s->nls++;
+	}
+	return 0;
+}
+
+static int
+stats_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
+{
+	struct svc_stats *s = arg;
+
+	(void)err;
+	(void)errlen;
+	s->staged_conf = conf;
+	return 0;
+}
+
+static void
+stats_commit(void *arg, int apply)
+{
+	struct svc_stats *s = arg;
+
+	if (apply)
+		s->conf = s->staged_conf;
+	s->staged_conf = NULL;
+}
+
+static void
+stats_stop(void *arg)
+{
+	struct svc_stats *s = arg;
+	size_t i;
+
+	s->stopping = 1;
+	for (i = 0; i < s->nls; i++)
+		evconnlistener_free(s->ls[i]);
+	s->nls = 0;
+}
+
+static size_t
+stats_pending(void *arg)
+{
+	return ((struct svc_stats *)arg)->nconns;
+}
+
+static void
+stats_free(void *arg)
+{
+	struct svc_stats *s = arg;
+
+	stats_stop(s);
+	free(s->ls);
+	free(s);
+}
+
+static void
+stats_stats(void *arg, struct stats *st)
+{
+	struct svc_stats *s = arg;
+
+	stats_put(st, s->conf->name, "connections_accepted", s->served);
+}
+
+const struct service svc_stats = {
+	.kind = "stats",
+	.proto = "tcp",
+	.enabled_default = 1,
+	.keys = stats_keys,
+	.create = stats_create,
+	.start = stats_start,
+	.prepare = stats_prepare,
+	.commit = stats_commit,
+	.stop = stats_stop,
+	.pending = stats_pending,
+	.free = stats_free,
+	.stats = stats_stats,
+};

@@ -1,0 +1,37 @@
+/* tcp.c: binding a TCP service's listen address and logging where it listens. */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "service.h"
+#include "sock.h"
+#include "tcp.h"
+
+/*
+ * Listens on a for conf's service; cb gets each accepted (non-blocking,
+ * close-on-exec) socket. NULL with the reason in err on failure.
+ */
+struct evconnlistener *
+tcp_listen(struct daemon *d, const struct svc_conf *conf, const struct addr *a,
+    evconnlistener_cb cb, void *arg, char *err, size_t errlen)
+{
+	struct evconnlistener *l;
+	char name[ADDR_STRLEN];
+	int fd;
+
+	if ((fd = sock_listen_tcp(a, err, errlen)) == -1)
+		return NULL;
+	/* Backlog 0: sock_listen_tcp has called listen() already. */
+	l = evconnlistener_new(d->base, cb, arg,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (l == NULL) {
+		snprintf(err, errlen, "cannot create a listener");
+		close(fd);
+		return NULL;
+	}
+	log_info("%s: %s listening on tcp %s", conf->name, conf->kind->kind,
+	    sock_local_name(fd, name, sizeof name));
+	return l;
+}

@@ -1,0 +1,284 @@
+"""End-to-end: systemd notify, full reload, background mode, pid file, log file, stats."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import Daemon, NETDEMO, SLOW, WRAPPER, udp_ask
+
+
+class NotifySocket:
+    """A fake $NOTIFY_SOCKET: a Unix datagram socket the test reads."""
+
+    def __init__(self, abstract=False):
+        self.dir = tempfile.TemporaryDirectory()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        if abstract:
+            name = "\0netdemo-test-%d-%d" % (os.getpid(), time.monotonic_ns())
+            self.sock.bind(name)
+            self.env = "@" + name[1:]
+        else:
+            self.env = os.path.join(self.dir.name, "notify")
+            self.sock.bind(self.env)
+
+    def expect(self, key, timeout=5.0):
+        """The next message holding key (e.g. READY=1), as a dict."""
+        self.sock.settimeout(timeout * SLOW)
+        while True:
+            msg = self.sock.recv(4096).decode()
+            fields = dict(l.split("=", 1) for l in msg.split("\n") if "=" in l)
+            name, value = key.split("=", 1)
+            if fields.get(name) == value:
+                return fields
+
+    def close(self):
+        self.sock.close()
+        self.dir.cleanup()
+
+
+class NotifyTest(unittest.TestCase):
+    def run_with_notify(self, abstract):
+        n = NotifySocket(abstract)
+        self.addCleanup(n.close)
+        os.environ["NOTIFY_SOCKET"] = n.env
+        try:
+            d = Daemon("[echo]\nlisten = 127.0.0.1:0\n").start()
+        finally:
+            del os.environ["NOTIFY_SOCKET"]
+        self.addCleanup(d.__exit__)
+        ready = n.expect("READY=1")
+        self.assertIn("serving 1 service", ready["STATUS"])
+        d.send_signal(signal.SIGHUP)
+        reloading = n.expect("RELOADING=1")
+        self.assertGreater(int(reloading["MONOTONIC_USEC"]), 0)
+        n.expect("READY=1")
+        d.send_signal(signal.SIGTERM)
+        n.expect("STOPPING=1")
+        self.assertEqual(d.stop(), 0)
+
+    def test_ready_reloading_stopping(self):
+        self.run_with_notify(abstract=False)
+
+    def test_abstract_socket(self):
+        self.run_with_notify(abstract=True)
+
+    def test_failed_reload_status(self):
+        n = NotifySocket()
+        self.addCleanup(n.close)
+        os.environ["NOTIFY_SOCKET"] = n.env
+        try:
+            d = Daemon("[echo]\nlisten = 127.0.0.1:0\n").start()
+        finally:
+            del os.environ["NOTIFY_SOCKET"]
+        self.addCleanup(d.__exit__)
+        n.expect("READY=1")
+        d.write("netdemo.ini", "[echo]\nlisten = 127.0.0.1:0\nmax_conections = 3\n")
+        d.send_signal(signal.SIGHUP)
+        fields = n.expect("READY=1")
+        self.assertIn("reload failed", fields["STATUS"])
+        self.assertIn("max_conections", fields["STATUS"])
+
+    def test_watchdog_and_children_see_no_notify_variables(self):
+        n = NotifySocket()
+        self.addCleanup(n.close)
+        os.environ.update(NOTIFY_SOCKET=n.env, WATCHDOG_USEC="200000")
+        try:
+            d = Daemon("[exec]\nenabled = yes\nlisten = 127.0.0.1:0\n"
+                       "allow = env\npath = /usr/bin:/bin\n").start()
+        finally:
+            del os.environ["NOTIFY_SOCKET"], os.environ["WATCHDOG_USEC"]
+        self.addCleanup(d.__exit__)
+        n.expect("WATCHDOG=1", timeout=2)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(3 * SLOW)
+            s.sendto(b"env", d.addr("exec")[1])
+            out = b""
+            while not out.endswith(b"]"):
+                out += s.recv(65536)
+        self.assertIn(b"PATH=/usr/bin:/bin", out)
+        self.assertNotIn(b"NOTIFY_SOCKET", out)
+        self.assertNotIn(b"WATCHDOG", out)
+
+
+class ReloadTest(unittest.TestCase):
+    BASE = ("[chat]\nlisten = 127.0.0.1:0\n"
+            "[echo]\nlisten = 127.0.0.1:0\nmax_connections = 100\n"
+            "[dict]\nlisten = 127.0.0.1:0\nfile = words.txt\n")
+
+    def setUp(self):
+        self.d = Daemon(self.BASE, {"words.txt": "cat:猫\n"}).start()
+        self.addCleanup(self.d.__exit__)
+
+    def reload(self, text, expect=r"reloaded: "):
+        self.d.write("netdemo.ini", text)
+        mark = len(self.d.snapshot())
+        self.d.send_signal(signal.SIGHUP)
+        return self.d.wait_log(expect, start=mark), mark
+
+    def pin(self, name):
+        """The section's listen line as the running config has it: a
+        section whose addresses are unchanged keeps its sockets."""
+        return "listen = 127.0.0.1:0\n"
+
+    def test_kept_services_keep_state_and_take_new_keys(self):
+        chat = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(chat.close)
+        chat.settimeout(2 * SLOW)
+        chat.sendto(b"online", self.d.addr("chat")[1])
+        chat.recv(100)
+        echo = socket.create_connection(self.d.addr("echo")[1])
+        self.addCleanup(echo.close)
+        text = ("[chat]\n" + self.pin("chat") + "[echo]\n" + self.pin("echo") +
+                "max_connections = 1\n[dict]\n" + self.pin("dict") +
+                "file = words.txt\n")
+        self.d.write("words.txt", "cat:貓\n")
+        self.reload(text)
+        # The chat member is still online, the echo connection still open.
+        chat.sendto(b"still here", self.d.addr("chat")[1])
+        self.assertTrue(chat.recv(100).endswith(b"# still here"))
+        echo.sendall(b"ping")
+        echo.settimeout(2 * SLOW)
+        self.assertEqual(echo.recv(10), b"ping")
+        # max_connections = 1 now: that connection is the one.
+        with socket.create_connection(self.d.addr("echo")[1]) as extra:
+            extra.settimeout(2 * SLOW)
+            self.assertIn(extra.recv(10), (b"",))
+        self.assertEqual(udp_ask(self.d.addr("dict")[1], b"cat").decode(), "貓")
+
+    def test_sections_open_and_close(self):
+        old_dict = self.d.addr("dict")[1]
+        text = ("[chat]\n" + self.pin("chat") + "[echo]\n" + self.pin("echo") +
+                "[words]\nservice = dict\nlisten = 127.0.0.1:0\nfile = words.txt\n")
+        _, mark = self.reload(text)
+        line = self.d.wait_log(r"words: dict listening on udp (\S+)", start=mark)
+        host, port = re.search(r"udp (\S+):(\d+)$", line).groups()
+        self.assertEqual(udp_ask((host, int(port)), b"cat").decode(), "猫")
+        self.d.wait_log(r"dict: closed by reload", start=mark)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(old_dict)
+            s.settimeout(1.0)
+            s.send(b"cat")
+            with self.assertRaises((ConnectionRefusedError, socket.timeout)):
+                s.recv(100)
+
+    def test_errors_leave_everything_running(self):
+        with socket.socket() as held:
+            held.bind(("127.0.0.1", 0))
+            held.listen()
+            busy = held.getsockname()[1]
+            cases = [
+                (self.BASE + "[bogus]\nlisten = 127.0.0.1:0\n", "[bogus] unknown section"),
+                (self.BASE.replace("words.txt", "missing.txt"), "missing.txt"),
+                (self.BASE + "[e2]\nservice = echo\nlisten = 127.0.0.1:%d\n" % busy,
+                 "Address already in use"),
+            ]
+            for text, why in cases:
+                with self.subTest(why=why):
+                    line, _ = self.reload(text, expect=r"reload failed")
+                    self.assertIn(why, line)
+                    self.assertEqual(udp_ask(self.d.addr("dict")[1], b"cat").decode(), "猫")
+        self.assertEqual(self.d.stop(), 0)
+
+    def test_stats(self):
+        udp_ask(self.d.addr("dict")[1], b"cat")
+        udp_ask(self.d.addr("dict")[1], b"dog")
+        mark = len(self.d.snapshot())
+        self.d.send_signal(signal.SIGUSR1)
+        line = self.d.wait_log(r"stats: dict:", start=mark)
+        self.assertIn("found=1", line)
+        self.assertIn("unknown=1", line)
+        self.assertIn("dict_entries=1", line)
+        self.d.wait_log(r"stats: total:.*datagrams_in=2", start=mark)
+
+
+class StatsServiceTest(unittest.TestCase):
+    def test_lines_for_monitoring(self):
+        with Daemon("[dict]\nlisten = 127.0.0.1:0\nfile = w.txt\n"
+                    "[stats]\nlisten = 127.0.0.1:0\n", {"w.txt": "a:b\n"}).start() as d:
+            udp_ask(d.addr("dict")[1], b"a")
+            with socket.create_connection(d.addr("stats")[1]) as s:
+                s.settimeout(2 * SLOW)
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+            lines = dict(l.split(" ") for l in data.decode().splitlines())
+            self.assertEqual(lines["dict.found"], "1")
+            self.assertEqual(lines["dict.datagrams_in"], "1")
+            self.assertEqual(lines["total.datagrams_out"], "1")
+            self.assertEqual(d.stop(), 0)
+
+
+@unittest.skipIf(WRAPPER, "a wrapper cannot follow the daemon into the background")
+class BackgroundTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+        self.log = os.path.join(self.dir.name, "netdemo.log")
+        self.pid = os.path.join(self.dir.name, "netdemo.pid")
+        self.conf = os.path.join(self.dir.name, "netdemo.ini")
+        with open(self.conf, "w") as f:
+            f.write("[netdemo]\nlog_target = %s\n[echo]\nlisten = 127.0.0.1:0\n"
+                    % self.log)
+
+    def start(self):
+        return subprocess.run([NETDEMO, "-d", "-p", self.pid, "-c", self.conf],
+                              capture_output=True, text=True, timeout=10 * SLOW)
+
+    def daemon_pid(self):
+        with open(self.pid) as f:
+            return int(f.read())
+
+    def stop(self, pid):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5 * SLOW
+        while os.path.exists("/proc/%d" % pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertFalse(os.path.exists("/proc/%d" % pid))
+
+    def test_detach_pidfile_log_file(self):
+        p = self.start()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        pid = self.daemon_pid()
+        self.addCleanup(lambda: os.path.exists("/proc/%d" % pid) and os.kill(pid, signal.SIGKILL))
+        with open(self.log) as f:
+            m = re.search(r"echo listening on tcp 127\.0\.0\.1:(\d+)", f.read())
+        self.assertIsNotNone(m)
+        with socket.create_connection(("127.0.0.1", int(m.group(1)))) as s:
+            s.sendall(b"bg")
+            s.settimeout(2 * SLOW)
+            self.assertEqual(s.recv(10), b"bg")
+        # A second start with the same pid file is refused.
+        p2 = self.start()
+        self.assertEqual(p2.returncode, 1)
+        self.assertIn("already running as pid %d" % pid, p2.stderr)
+        # SIGHUP reopens a log file that logrotate moved away.
+        os.rename(self.log, self.log + ".1")
+        os.kill(pid, signal.SIGHUP)
+        deadline = time.monotonic() + 5 * SLOW
+        while not os.path.exists(self.log) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(os.path.exists(self.log))
+        self.stop(pid)
+        self.assertFalse(os.path.exists(self.pid))
+
+    def test_failure_is_reported_to_the_caller(self):
+        with socket.socket() as held:
+            held.bind(("127.0.0.1", 0))
+            held.listen()
+            with open(self.conf, "w") as f:
+                f.write("[echo]\nlisten = 127.0.0.1:%d\n" % held.getsockname()[1])
+            p = self.start()
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("Address already in use", p.stderr)
+        self.assertFalse(os.path.exists(self.pid))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
