@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -31,6 +32,7 @@
 
 #define ECHO_HIGH_WATER		(256 * 1024)
 #define ECHO_LOW_WATER		(64 * 1024)
+#define ECHO_READ_CHUNK		(64 * 1024)
 #define ACCEPT_RETRY_MSEC	100
 
 struct echo_conn {
@@ -84,6 +86,70 @@ echo_conn_close(struct echo_conn *c)
 	}
 	c->closing = 1;
 	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_enable(c->bev, EV_WRITE);
+}
+
+/*
+ * Reads what else the socket holds straight into the output buffer, in
+ * chunks up to ECHO_READ_CHUNK: a bufferevent reads at most 4 KiB a call.
+ * Returns 0, or -1 at EOF (*eof set) or on an error.
+ */
+static int
+echo_drain_socket(struct echo_conn *c, struct evbuffer *out, int *eof)
+{
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	struct evbuffer_iovec v[2];
+	ssize_t n;
+	int nv;
+
+	while (evbuffer_get_length(out) < ECHO_HIGH_WATER) {
+		if ((nv = evbuffer_reserve_space(out, ECHO_READ_CHUNK, v, 2)) <= 0)
+			return -1;
+		n = readv(fd, (struct iovec *)v, nv);
+		if (n <= 0) {
+			evbuffer_commit_space(out, v, 0);
+			if (n == 0) {
+				*eof = 1;
+				return -1;
+			}
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		}
+		if ((size_t)n <= v[0].iov_len) {
+			v[0].iov_len = (size_t)n;
+			nv = 1;
+		} else
+			v[1].iov_len = (size_t)n - v[0].iov_len;
+		evbuffer_commit_space(out, v, nv);
+		c->s->bytes += (uint64_t)n;
+		if ((size_t)n < ECHO_READ_CHUNK)
+			break;		/* the socket is most likely empty now */
+	}
+	return 0;
+}
+
+/*
+ * Writes the output now rather than a loop turn later: only what the
+ * socket will not take waits for a write event (with its timeout).
+ */
+static int
+echo_flush(struct echo_conn *c, struct evbuffer *out)
+{
+	int n = 0;
+
+	/* A socket bufferevent freezes its output's start for its own writes. */
+	if (evbuffer_get_length(out) > 0) {
+		evbuffer_unfreeze(out, 1);
+		n = evbuffer_write(out, bufferevent_getfd(c->bev));
+		evbuffer_freeze(out, 1);
+	}
+	if (n == -1 && errno != EAGAIN && errno != EINTR)
+		return -1;
+	if (evbuffer_get_length(out) == 0)
+		return 0;
+	bufferevent_enable(c->bev, EV_WRITE);
+	if (evbuffer_get_length(out) >= ECHO_HIGH_WATER)
+		bufferevent_disable(c->bev, EV_READ);
+	return 0;
 }
 
 static void
@@ -92,11 +158,20 @@ echo_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer *out = bufferevent_get_output(bev);
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct echo_conn *c = arg;
+	size_t got = evbuffer_get_length(in);
+	int eof = 0, rc = 0;
 
-	c->s->bytes += evbuffer_get_length(in);
+	c->s->bytes += got;
 	evbuffer_add_buffer(out, in);
-	if (evbuffer_get_length(out) >= ECHO_HIGH_WATER)
-		bufferevent_disable(bev, EV_READ);
+	/* A full 4 KiB read says more is waiting; a short one says not. */
+	if (got >= 4096)
+		rc = echo_drain_socket(c, out, &eof);
+	if (echo_flush(c, out) == -1 || (rc == -1 && !eof)) {
+		echo_conn_free(c);
+		return;
+	}
+	if (eof)
+		echo_conn_close(c);
 }
 
 /* Called when the output has drained to ECHO_LOW_WATER or below. */
@@ -104,9 +179,12 @@ static void
 echo_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct echo_conn *c = arg;
+	int empty = evbuffer_get_length(bufferevent_get_output(bev)) == 0;
 
+	if (empty)
+		bufferevent_disable(bev, EV_WRITE);
 	if (c->closing) {
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		if (empty)
 			echo_conn_free(c);
 		return;
 	}
@@ -156,6 +234,8 @@ echo_conn_new(struct svc_echo *s, evutil_socket_t fd)
 	c->s = s;
 	bufferevent_setcb(c->bev, echo_read_cb, echo_write_cb, echo_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, ECHO_LOW_WATER, 0);
+	/* Writes go out directly; the write event waits only for leftovers. */
+	bufferevent_disable(c->bev, EV_WRITE);
 	if (s->conf->idle_timeout > 0)
 		bufferevent_set_timeouts(c->bev, &tv, &tv);
 	if (bufferevent_enable(c->bev, EV_READ) == -1) {

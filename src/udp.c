@@ -1,8 +1,10 @@
 /*
  * udp.c: the shared front of the datagram services.
  *
- * Each readiness event reads up to UDP_BATCH datagrams, so a busy socket
- * costs one wakeup per batch and still lets other sockets in. The receive
+ * Each readiness event reads up to UDP_BATCH datagrams, UDP_VLEN at a time
+ * with recvmmsg, and the replies they cause on that socket leave together
+ * with sendmmsg: a busy socket costs a few system calls per batch, and
+ * still lets other sockets in. The receive
  * buffer is allocated once per front: the per-datagram path allocates
  * nothing. A reply that would block is dropped and counted; UDP promises
  * no delivery, and waiting would stall every other client.
@@ -25,6 +27,7 @@
 #include "udp.h"
 
 #define UDP_BATCH	64
+#define UDP_VLEN	32
 #define UDP_MAX_DGRAM	65536
 
 struct udp_sock {
@@ -40,22 +43,31 @@ struct udp_front {
 	void			*arg;
 	struct udp_sock		*socks;
 	size_t			 nsocks;
-	char			*buf;		/* UDP_MAX_DGRAM bytes, reused */
 	struct udp_stats	 stats;
+	/*
+	 * recvmmsg and sendmmsg slots, UDP_MAX_DGRAM bytes each: allocated
+	 * once, and only the pages datagrams touch become resident.
+	 */
+	char			*inbuf, *outbuf;
+	struct mmsghdr		 inmsg[UDP_VLEN], outmsg[UDP_VLEN];
+	struct iovec		 iniov[UDP_VLEN], outiov[UDP_VLEN];
+	struct sockaddr_storage	 inaddr[UDP_VLEN], outaddr[UDP_VLEN];
+	int			 nout;		/* replies queued */
+	int			 batch_fd;	/* queue replies for it; -1: send now */
 };
 
 static const char too_long_reply[] = "error: request too long";
 
 /* Trims one datagram and hands it to the kind, or refuses it. */
 static void
-udp_dispatch(struct udp_req *req, size_t n)
+udp_dispatch(struct udp_req *req, const char *buf, size_t n)
 {
 	struct udp_front *f = req->peer.front;
 
 	f->stats.received++;
 	f->stats.bytes_in += n;
-	req->data = f->buf;
-	req->len = request_trim(f->buf, n);
+	req->data = buf;
+	req->len = request_trim(buf, n);
 	if (req->len > f->conf->max_request) {
 		f->stats.too_long++;
 		udp_reply(&req->peer, too_long_reply, sizeof too_long_reply - 1);
@@ -114,35 +126,62 @@ udp_drain_errors(struct udp_sock *s)
 	}
 }
 
+static void udp_flush(struct udp_front *);
+
+/* Receives up to UDP_VLEN datagrams; returns how many, or -1. */
+static int
+udp_receive(struct udp_front *f, int fd)
+{
+	int k;
+
+	for (k = 0; k < UDP_VLEN; k++) {
+		f->iniov[k].iov_base = f->inbuf + (size_t)k * UDP_MAX_DGRAM;
+		f->iniov[k].iov_len = UDP_MAX_DGRAM;
+		memset(&f->inmsg[k].msg_hdr, 0, sizeof f->inmsg[k].msg_hdr);
+		f->inmsg[k].msg_hdr.msg_iov = &f->iniov[k];
+		f->inmsg[k].msg_hdr.msg_iovlen = 1;
+		f->inmsg[k].msg_hdr.msg_name = &f->inaddr[k];
+		f->inmsg[k].msg_hdr.msg_namelen = sizeof f->inaddr[k];
+	}
+	return recvmmsg(fd, f->inmsg, UDP_VLEN, MSG_DONTWAIT, NULL);
+}
+
 static void
 udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct udp_sock *s = arg;
+	struct udp_front *f = s->front;
 	struct udp_req req;
-	ssize_t n;
-	int i;
+	int i, k, n;
 
 	(void)what;
-	if (s->front->unreachable != NULL)
+	if (f->unreachable != NULL)
 		udp_drain_errors(s);
-	req.peer.front = s->front;
+	req.peer.front = f;
 	req.peer.fd = fd;
-	for (i = 0; i < UDP_BATCH; i++) {
-		req.peer.len = sizeof req.peer.addr;
-		n = recvfrom(fd, s->front->buf, UDP_MAX_DGRAM, 0,
-		    (struct sockaddr *)&req.peer.addr, &req.peer.len);
+	f->batch_fd = fd;
+	for (i = 0; i < UDP_BATCH; i += UDP_VLEN) {
+		n = udp_receive(f, fd);
 		/* EINTR, and an ICMP error reported here instead of a datagram. */
 		if (n == -1 && (errno == EINTR || errno == ECONNREFUSED ||
 		    errno == EHOSTUNREACH || errno == ENETUNREACH))
 			continue;
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_debug("%s: recvfrom: %s", s->front->conf->name,
+				log_debug("%s: recvmmsg: %s", f->conf->name,
 				    strerror(errno));
-			return;
+			break;
 		}
-		udp_dispatch(&req, (size_t)n);
+		for (k = 0; k < n; k++) {
+			req.peer.len = f->inmsg[k].msg_hdr.msg_namelen;
+			memcpy(&req.peer.addr, &f->inaddr[k], req.peer.len);
+			udp_dispatch(&req, f->iniov[k].iov_base, f->inmsg[k].msg_len);
+		}
+		if (n < UDP_VLEN)
+			break;
 	}
+	udp_flush(f);
+	f->batch_fd = -1;
 }
 
 /*
@@ -151,11 +190,82 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
  * whoever it is for: that one is sent again (the error queue, read
  * separately, says whom the error was for).
  */
+static void
+udp_count_failure(struct udp_stats *st)
+{
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+		st->send_dropped++;
+	else
+		st->send_errors++;
+}
+
+static int
+is_stale_icmp_error(void)
+{
+	return errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+	    errno == ENETUNREACH;
+}
+
+/* Sends the queued replies; one that fails is counted and skipped. */
+static void
+udp_flush(struct udp_front *f)
+{
+	int off = 0, n, k, retried = -1;
+
+	while (off < f->nout) {
+		n = sendmmsg(f->batch_fd, f->outmsg + off, (unsigned)(f->nout - off),
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			for (k = off; k < off + n; k++)
+				f->stats.bytes_out += f->outmsg[k].msg_len;
+			f->stats.replies += (uint64_t)n;
+			off += n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && is_stale_icmp_error() && retried != off) {
+			retried = off;	/* another peer's error: send it again */
+			continue;
+		}
+		udp_count_failure(&f->stats);
+		off++;
+	}
+	f->nout = 0;
+}
+
+/* Queues a reply for the batch's sendmmsg; 0 once queued. */
+static int
+udp_queue(struct udp_front *f, const struct udp_peer *to, const char *buf,
+    size_t len)
+{
+	struct msghdr *h;
+	int k;
+
+	if (f->nout == UDP_VLEN)
+		udp_flush(f);
+	k = f->nout++;
+	memcpy(f->outbuf + (size_t)k * UDP_MAX_DGRAM, buf, len);
+	memcpy(&f->outaddr[k], &to->addr, to->len);
+	f->outiov[k].iov_base = f->outbuf + (size_t)k * UDP_MAX_DGRAM;
+	f->outiov[k].iov_len = len;
+	h = &f->outmsg[k].msg_hdr;
+	memset(h, 0, sizeof *h);
+	h->msg_name = &f->outaddr[k];
+	h->msg_namelen = to->len;
+	h->msg_iov = &f->outiov[k];
+	h->msg_iovlen = 1;
+	return 0;
+}
+
 static int
 udp_send(const struct udp_peer *to, const char *buf, size_t len)
 {
 	struct udp_stats *st = &to->front->stats;
 	int tries;
+
+	if (to->fd == to->front->batch_fd && len <= UDP_MAX_DGRAM)
+		return udp_queue(to->front, to, buf, len);
 
 	for (tries = 0; tries < 2; tries++) {
 		if (sendto(to->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
@@ -164,14 +274,10 @@ udp_send(const struct udp_peer *to, const char *buf, size_t len)
 			st->bytes_out += len;
 			return 0;
 		}
-		if (errno != ECONNREFUSED && errno != EHOSTUNREACH &&
-		    errno != ENETUNREACH)
+		if (!is_stale_icmp_error())
 			break;
 	}
-	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
-		st->send_dropped++;
-	else
-		st->send_errors++;
+	udp_count_failure(st);
 	return -1;
 }
 
@@ -251,13 +357,15 @@ udp_open(struct daemon *d, const struct svc_conf *conf, udp_request_cb *cb,
 	char why[512];
 	size_t i;
 
-	if (f == NULL || (f->buf = malloc(UDP_MAX_DGRAM)) == NULL ||
+	if (f == NULL || (f->inbuf = malloc(UDP_VLEN * UDP_MAX_DGRAM)) == NULL ||
+	    (f->outbuf = malloc(UDP_VLEN * UDP_MAX_DGRAM)) == NULL ||
 	    (f->socks = calloc(conf->listen.n, sizeof *f->socks)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		udp_close(f);
 		return NULL;
 	}
 	f->conf = conf;
+	f->batch_fd = -1;
 	f->cb = cb;
 	f->arg = arg;
 	for (i = 0; i < conf->listen.n; i++) {
@@ -348,6 +456,7 @@ udp_close(struct udp_front *f)
 		close(f->socks[i].fd);
 	}
 	free(f->socks);
-	free(f->buf);
+	free(f->inbuf);
+	free(f->outbuf);
 	free(f);
 }
