@@ -41,15 +41,23 @@ class NotifySocket:
 
 
 class NotifyTest(unittest.TestCase):
-    def run_with_notify(self, abstract):
+    def start(self, config="[echo]\nlisten = 127.0.0.1:0\n", abstract=False,
+              **env):
+        """A daemon whose $NOTIFY_SOCKET (and env) only it sees."""
         n = NotifySocket(abstract)
         self.addCleanup(n.close)
-        os.environ["NOTIFY_SOCKET"] = n.env
+        env["NOTIFY_SOCKET"] = n.env
+        os.environ.update(env)
         try:
-            d = Daemon("[echo]\nlisten = 127.0.0.1:0\n").start()
+            d = Daemon(config).start()
         finally:
-            del os.environ["NOTIFY_SOCKET"]
+            for key in env:
+                del os.environ[key]
         self.addCleanup(d.__exit__)
+        return n, d
+
+    def run_with_notify(self, abstract):
+        n, d = self.start(abstract=abstract)
         ready = n.expect("READY=1")
         self.assertIn("serving 1 service", ready["STATUS"])
         d.send_signal(signal.SIGHUP)
@@ -67,14 +75,7 @@ class NotifyTest(unittest.TestCase):
         self.run_with_notify(abstract=True)
 
     def test_failed_reload_status(self):
-        n = NotifySocket()
-        self.addCleanup(n.close)
-        os.environ["NOTIFY_SOCKET"] = n.env
-        try:
-            d = Daemon("[echo]\nlisten = 127.0.0.1:0\n").start()
-        finally:
-            del os.environ["NOTIFY_SOCKET"]
-        self.addCleanup(d.__exit__)
+        n, d = self.start()
         n.expect("READY=1")
         d.write("netdemo.ini", "[echo]\nlisten = 127.0.0.1:0\nmax_conections = 3\n")
         d.send_signal(signal.SIGHUP)
@@ -83,15 +84,9 @@ class NotifyTest(unittest.TestCase):
         self.assertIn("max_conections", fields["STATUS"])
 
     def test_watchdog_and_children_see_no_notify_variables(self):
-        n = NotifySocket()
-        self.addCleanup(n.close)
-        os.environ.update(NOTIFY_SOCKET=n.env, WATCHDOG_USEC="200000")
-        try:
-            d = Daemon("[exec]\nenabled = yes\nlisten = 127.0.0.1:0\n"
-                       "allow = env\npath = /usr/bin:/bin\n").start()
-        finally:
-            del os.environ["NOTIFY_SOCKET"], os.environ["WATCHDOG_USEC"]
-        self.addCleanup(d.__exit__)
+        n, d = self.start("[exec]\nenabled = yes\nlisten = 127.0.0.1:0\n"
+                          "allow = env\npath = /usr/bin:/bin\n",
+                          WATCHDOG_USEC="200000")
         n.expect("WATCHDOG=1", timeout=2)
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.settimeout(3 * SLOW)

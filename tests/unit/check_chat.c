@@ -5,6 +5,7 @@
 
 #include "chat_cmd.h"
 #include "chat_members.h"
+#include "run_suite.h"
 
 static struct udp_peer
 peer4(const char *ip, unsigned port)
@@ -229,11 +230,5 @@ chat_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(chat_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return run_suite(chat_suite());
 }

@@ -7,6 +7,7 @@
 #include "collect.h"
 #include "config.h"
 #include "service.h"
+#include "run_suite.h"
 
 static struct collected col;
 
@@ -233,11 +234,5 @@ config_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return run_suite(config_suite());
 }

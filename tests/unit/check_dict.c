@@ -7,6 +7,7 @@
 
 #include "collect.h"
 #include "dict.h"
+#include "run_suite.h"
 
 static struct collected col;
 static struct diag diag;
@@ -236,11 +237,5 @@ dict_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(dict_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return run_suite(dict_suite());
 }

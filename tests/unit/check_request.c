@@ -5,6 +5,7 @@
 #include "addr.h"
 #include "request.h"
 #include "utf8.h"
+#include "run_suite.h"
 
 static size_t
 trim_len(const char *buf, size_t len)
@@ -105,11 +106,5 @@ request_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(request_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return run_suite(request_suite());
 }

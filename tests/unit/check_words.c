@@ -5,6 +5,7 @@
 #include "allowlist.h"
 #include "config.h"
 #include "words.h"
+#include "run_suite.h"
 
 static char buf[256];
 static char *argv[WORDS_MAX];
@@ -167,11 +168,5 @@ words_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(words_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return run_suite(words_suite());
 }
