@@ -224,3 +224,47 @@ addr_is_loopback(const struct sockaddr *sa)
 		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
 	return 0;
 }
+
+/* True when sa lies in one of the networks. */
+int
+cidrs_match(const struct cidrlist *l, const struct sockaddr *sa)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (cidr_match(&l->v[i], sa))
+			return 1;
+	return 0;
+}
+
+/*
+ * Why a datagram's source cannot be a real client (and a reply to it could
+ * start a loop or hit many hosts), or NULL. After OpenBSD inetd's
+ * dg_badinput and FreeBSD's check_loop: port 0 and ports below 1024 (where
+ * UDP services live), and unspecified, "this network" (0/8), broadcast,
+ * multicast and IPv4-mapped source addresses.
+ */
+const char *
+addr_bad_source(const struct sockaddr *sa)
+{
+	if (addr_port(sa) < 1024)
+		return "source port below 1024";
+	if (sa->sa_family == AF_INET) {
+		uint32_t a = ntohl(((const struct sockaddr_in *)(const void *)sa)
+		    ->sin_addr.s_addr);
+
+		if ((a >> 24) == 0 || a == 0xffffffffu || (a >> 28) == 0xe)
+			return "unspecified, broadcast or multicast source";
+		return NULL;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a6 =
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+
+		if (IN6_IS_ADDR_UNSPECIFIED(a6) || IN6_IS_ADDR_MULTICAST(a6) ||
+		    IN6_IS_ADDR_V4MAPPED(a6))
+			return "unspecified, multicast or IPv4-mapped source";
+		return NULL;
+	}
+	return "unknown address family";
+}

@@ -22,7 +22,14 @@ struct cidr {
 	unsigned	prefix;
 };
 
+struct cidrlist {
+	struct cidr	*v;
+	size_t		 n;
+};
+
 int	 addr_parse(const char *, struct addr *, char *, size_t);
+int	 cidrs_match(const struct cidrlist *, const struct sockaddr *);
+const char *addr_bad_source(const struct sockaddr *);
 int	 cidr_parse(const char *, struct cidr *, char *, size_t);
 int	 cidr_match(const struct cidr *, const struct sockaddr *);
 int	 addr_is_loopback(const struct sockaddr *);

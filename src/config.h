@@ -34,10 +34,6 @@ struct strlist {
 	size_t		  n;
 };
 
-struct cidrlist {
-	struct cidr	*v;
-	size_t		 n;
-};
 
 /* One key a section may hold: its type, default and where it is stored. */
 struct conf_key {

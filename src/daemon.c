@@ -251,6 +251,47 @@ start_watchdog(struct daemon *d)
 	return d->ev_watchdog == NULL ? -1 : event_add(d->ev_watchdog, &tv);
 }
 
+/*
+ * The UDP ports netdemo's own services are bound to: a datagram "from" one
+ * of them is spoofed, and answering it could start a ping-pong between two
+ * services.
+ */
+int
+daemon_udp_port_add(struct daemon *d, uint16_t port)
+{
+	uint16_t *p = realloc(d->udp_ports, (d->nudp_ports + 1) * sizeof *p);
+
+	if (p == NULL)
+		return -1;
+	d->udp_ports = p;
+	d->udp_ports[d->nudp_ports++] = port;
+	return 0;
+}
+
+void
+daemon_udp_port_remove(struct daemon *d, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < d->nudp_ports; i++) {
+		if (d->udp_ports[i] == port) {
+			d->udp_ports[i] = d->udp_ports[--d->nudp_ports];
+			return;
+		}
+	}
+}
+
+int
+daemon_owns_udp_port(const struct daemon *d, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < d->nudp_ports; i++)
+		if (d->udp_ports[i] == port)
+			return 1;
+	return 0;
+}
+
 /* Tells w->exited when w->pid has been reaped. */
 void
 daemon_watch_child(struct daemon *d, struct child_watch *w)
@@ -333,6 +374,7 @@ daemon_free(struct daemon *d)
 	for (i = 0; i < d->nsvcs; i++)
 		d->svcs[i].conf->kind->free(d->svcs[i].state);
 	free(d->svcs);
+	free(d->udp_ports);
 	if (d->ev_hup != NULL)
 		event_free(d->ev_hup);
 	if (d->ev_term != NULL)

@@ -6,6 +6,7 @@
 #define NETDEMO_DAEMON_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/queue.h>
 #include <sys/types.h>
 
@@ -40,6 +41,8 @@ struct daemon {
 	struct event		*ev_watchdog;
 	struct notify		 notify;
 	int			 verbose;	/* -v count, on top of log_level */
+	uint16_t		*udp_ports;	/* bound by our UDP services */
+	size_t			 nudp_ports;
 	struct event		*ev_drain;	/* deadline for draining at stop */
 	LIST_HEAD(, child_watch) children;
 	int			 stopping;
@@ -54,5 +57,8 @@ void	daemon_watch_child(struct daemon *, struct child_watch *);
 void	daemon_unwatch_child(struct child_watch *);
 void	daemon_free(struct daemon *);
 void	daemon_set_log_level(struct daemon *);
+int	daemon_udp_port_add(struct daemon *, uint16_t);
+void	daemon_udp_port_remove(struct daemon *, uint16_t);
+int	daemon_owns_udp_port(const struct daemon *, uint16_t);
 
 #endif

@@ -56,6 +56,18 @@ sock_listen_tcp(const struct addr *a, char *err, size_t errlen)
 	return sock_open(a, SOCK_STREAM, err, errlen);
 }
 
+/* The port fd is bound to (the kernel's choice for port 0), or 0. */
+uint16_t
+sock_local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
+		return 0;
+	return addr_port((struct sockaddr *)&ss);
+}
+
 /* The address fd is bound to, formatted (shows the kernel's port for 0). */
 char *
 sock_local_name(int fd, char *buf, size_t len)

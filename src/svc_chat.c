@@ -37,14 +37,14 @@ struct svc_chat {
 	size_t			 msgcap;
 	const struct svc_conf	*staged_conf;	/* prepared by a reload */
 	char			*staged_msg;
-	struct log_limit	 port_log;
-	uint64_t		 relayed, deliveries, low_port;
+	uint64_t		 relayed, deliveries;
 };
 
 static const char not_online[] = "not online: send \"online\" to join";
 
 static const struct conf_key chat_keys[] = {
 	UDP_CONF_KEYS,
+	CONF_ALLOW_FROM(CONF_ANYONE),
 	{ "max_members", CONF_UINT, "1000", 1, 1000000,
 	    offsetof(struct svc_conf, max_members) },
 	{ "idle_timeout", CONF_UINT, "600", 0, 604800,
@@ -218,19 +218,10 @@ chat_request(void *arg, const struct udp_req *req)
 	struct svc_chat *s = arg;
 	const struct sockaddr *sa = (const struct sockaddr *)&req->peer.addr;
 	struct chat_member *c = members_find(s->members, sa);
-	char peer[ADDR_STRLEN];
 	const char *text;
 	enum chat_cmd cmd;
 	size_t len;
 
-	/* Port 0 and service ports: a spoofed source could start a loop. */
-	if (addr_port(sa) < 1024) {
-		s->low_port++;
-		log_limited(&s->port_log, LOG_LVL_NOTICE, "%s: datagram from %s"
-		    " ignored: source port below 1024", s->conf->name,
-		    addr_format(sa, peer, sizeof peer));
-		return;
-	}
 	cmd = chat_cmd_parse(req->data, req->len, &text, &len);
 	if (cmd == CHAT_ONLINE)
 		chat_online(s, req, c);
@@ -395,7 +386,6 @@ chat_stats(void *arg, struct stats *st)
 	stats_put(st, s->conf->name, "members", s->members->count);
 	stats_put(st, s->conf->name, "messages_relayed", s->relayed);
 	stats_put(st, s->conf->name, "deliveries", s->deliveries);
-	stats_put(st, s->conf->name, "refused_low_port", s->low_port);
 }
 
 const struct service svc_chat = {

@@ -35,6 +35,7 @@ static const char unknown_reply[] = "unknown";
 
 static const struct conf_key dict_keys[] = {
 	UDP_CONF_KEYS,
+	CONF_ALLOW_FROM(CONF_ANYONE),
 	{ "file", CONF_PATH, NULL, 0, 0, offsetof(struct svc_conf, file) },
 	CONF_KEY_END
 };

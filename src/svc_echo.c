@@ -28,6 +28,7 @@
 #include "service.h"
 #include "sock.h"
 #include "tcp.h"
+#include "udp.h"
 #include "stats.h"
 
 #define ECHO_HIGH_WATER		(256 * 1024)
@@ -51,11 +52,13 @@ struct svc_echo {
 	struct event		*retry;		/* re-enables accepting */
 	LIST_HEAD(, echo_conn)	 conns;
 	size_t			 nconns;
-	uint64_t		 accepted, refused, timed_out, bytes;
+	uint64_t		 accepted, refused, timed_out, bytes, denied;
+	struct log_limit	 deny_log;
 	int			 stopping;
 };
 
 static const struct conf_key echo_keys[] = {
+	CONF_ALLOW_FROM(CONF_ANYONE),
 	{ "max_connections", CONF_UINT, "10000", 1, 1000000,
 	    offsetof(struct svc_conf, max_connections) },
 	{ "idle_timeout", CONF_UINT, "300", 0, 604800,
@@ -257,6 +260,11 @@ echo_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 
 	(void)l;
 	(void)salen;
+	if (!tcp_admit(s->conf, &s->deny_log, sa)) {
+		s->denied++;
+		close(fd);
+		return;
+	}
 	if (s->nconns >= s->conf->max_connections) {
 		s->refused++;
 		log_debug("%s: %s refused: %zu connections open", s->conf->name,
@@ -443,6 +451,7 @@ echo_stats(void *arg, struct stats *st)
 	stats_put(st, s->conf->name, "connections_accepted", s->accepted);
 	stats_put(st, s->conf->name, "refused_max_connections", s->refused);
 	stats_put(st, s->conf->name, "closed_timeout", s->timed_out);
+	stats_put(st, s->conf->name, "refused_allow_from", s->denied);
 	stats_put(st, s->conf->name, "bytes_in", s->bytes);
 }
 

@@ -72,8 +72,7 @@ struct svc_exec {
 	LIST_HEAD(, exec_job)	 jobs;
 	size_t			 njobs;
 	int			 stopping;
-	struct log_limit	 denied_log;
-	uint64_t		 runs, refused, busy, denied;
+	uint64_t		 runs, refused, busy;
 };
 
 static const struct conf_key exec_keys[] = {
@@ -85,8 +84,7 @@ static const struct conf_key exec_keys[] = {
 	{ "max_output", CONF_UINT, "65000", 0, 16777216,
 	    offsetof(struct svc_conf, max_output) },
 	{ "max_jobs", CONF_UINT, "4", 1, 1024, offsetof(struct svc_conf, max_jobs) },
-	{ "allow_from", CONF_CIDRS, "127.0.0.0/8, ::1", 0, 0,
-	    offsetof(struct svc_conf, allow_from) },
+	CONF_ALLOW_FROM(CONF_LOOPBACK),
 	{ "user", CONF_STRING, "", 0, 0, offsetof(struct svc_conf, user) },
 	{ "group", CONF_STRING, "", 0, 0, offsetof(struct svc_conf, group) },
 	CONF_KEY_END
@@ -384,17 +382,6 @@ job_start(struct svc_exec *s, const struct udp_peer *peer, const char *prog,
 	return 0;
 }
 
-static int
-source_allowed(const struct svc_conf *conf, const struct sockaddr *sa)
-{
-	size_t i;
-
-	for (i = 0; i < conf->allow_from.n; i++)
-		if (cidr_match(&conf->allow_from.v[i], sa))
-			return 1;
-	return 0;
-}
-
 /* The reply for a request that starts no command, or NULL once it runs. */
 static const char *
 exec_try(struct svc_exec *s, const struct udp_req *req, char *msg, size_t len)
@@ -433,13 +420,6 @@ exec_request(void *arg, const struct udp_req *req)
 	const struct sockaddr *sa = (const struct sockaddr *)&req->peer.addr;
 	char msg[512], peer[ADDR_STRLEN];
 
-	if (!source_allowed(s->conf, sa)) {
-		s->denied++;
-		log_limited(&s->denied_log, LOG_LVL_WARNING, "%s: request from %s"
-		    " dropped: not in allow_from", s->conf->name,
-		    addr_format(sa, peer, sizeof peer));
-		return;
-	}
 	if (exec_try(s, req, msg, sizeof msg) != NULL) {
 		log_info("%s: %s: %s", s->conf->name,
 		    addr_format(sa, peer, sizeof peer), msg);
@@ -648,7 +628,6 @@ exec_stats(void *arg, struct stats *st)
 	stats_put(st, s->conf->name, "runs", s->runs);
 	stats_put(st, s->conf->name, "refused_not_allowed", s->refused);
 	stats_put(st, s->conf->name, "refused_busy", s->busy);
-	stats_put(st, s->conf->name, "dropped_allow_from", s->denied);
 }
 
 const struct service svc_exec = {

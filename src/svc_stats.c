@@ -17,6 +17,7 @@
 #include "service.h"
 #include "stats.h"
 #include "tcp.h"
+#include "udp.h"
 
 #define STATS_WRITE_TIMEOUT	5	/* seconds for a reader to take the lines */
 #define STATS_BUF		(STATS_MAX * 96)
@@ -29,10 +30,12 @@ struct svc_stats {
 	size_t			 nls;
 	size_t			 nconns;
 	uint64_t		 served;
+	struct log_limit	 deny_log;
 	int			 stopping;
 };
 
 static const struct conf_key stats_keys[] = {
+	CONF_ALLOW_FROM(CONF_LOOPBACK),
 	CONF_KEY_END
 };
 
@@ -71,8 +74,13 @@ stats_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	char *buf = malloc(STATS_BUF);
 
 	(void)l;
-	(void)sa;
 	(void)salen;
+	if (!tcp_admit(s->conf, &s->deny_log, sa)) {
+		close(fd);
+		free(st);
+		free(buf);
+		return;
+	}
 	bev = bufferevent_socket_new(s->d->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (st == NULL || buf == NULL || bev == NULL) {
 		if (bev != NULL)

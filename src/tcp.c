@@ -9,6 +9,20 @@
 #include "sock.h"
 #include "tcp.h"
 
+/* allow_from at accept: 0 (logged at most once a second) to refuse. */
+int
+tcp_admit(const struct svc_conf *conf, struct log_limit *lim,
+    const struct sockaddr *sa)
+{
+	char peer[ADDR_STRLEN];
+
+	if (cidrs_match(&conf->allow_from, sa))
+		return 1;
+	log_limited(lim, LOG_LVL_WARNING, "%s: connection from %s refused: not"
+	    " in allow_from", conf->name, addr_format(sa, peer, sizeof peer));
+	return 0;
+}
+
 /*
  * Listens on a for conf's service; cb gets each accepted (non-blocking,
  * close-on-exec) socket. NULL with the reason in err on failure.

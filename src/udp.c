@@ -33,11 +33,14 @@
 struct udp_sock {
 	struct udp_front	*front;
 	int			 fd;
+	uint16_t		 port;		/* bound, for the loop guard */
 	struct event		*ev;
 };
 
 struct udp_front {
+	struct daemon		*d;
 	const struct svc_conf	*conf;
+	struct log_limit	 bad_log, deny_log;
 	udp_request_cb		*cb;
 	udp_unreachable_cb	*unreachable;	/* NULL: not watched */
 	void			*arg;
@@ -58,6 +61,35 @@ struct udp_front {
 
 static const char too_long_reply[] = "error: request too long";
 
+/*
+ * The loop guard and allow_from: a datagram that fails either is dropped
+ * without a reply, counted, and logged at most once a second per reason.
+ */
+static int
+udp_source_ok(struct udp_front *f, const struct sockaddr *sa)
+{
+	char peer[ADDR_STRLEN];
+	const char *why = addr_bad_source(sa);
+
+	if (why == NULL && daemon_owns_udp_port(f->d, addr_port(sa)))
+		why = "source port is one of netdemo's own";
+	if (why != NULL) {
+		f->stats.dropped_bad_source++;
+		log_limited(&f->bad_log, LOG_LVL_NOTICE, "%s: datagram from %s"
+		    " dropped: %s", f->conf->name,
+		    addr_format(sa, peer, sizeof peer), why);
+		return 0;
+	}
+	if (!cidrs_match(&f->conf->allow_from, sa)) {
+		f->stats.dropped_allow_from++;
+		log_limited(&f->deny_log, LOG_LVL_WARNING, "%s: datagram from %s"
+		    " dropped: not in allow_from", f->conf->name,
+		    addr_format(sa, peer, sizeof peer));
+		return 0;
+	}
+	return 1;
+}
+
 /* Trims one datagram and hands it to the kind, or refuses it. */
 static void
 udp_dispatch(struct udp_req *req, const char *buf, size_t n)
@@ -66,6 +98,8 @@ udp_dispatch(struct udp_req *req, const char *buf, size_t n)
 
 	f->stats.received++;
 	f->stats.bytes_in += n;
+	if (!udp_source_ok(f, (const struct sockaddr *)&req->peer.addr))
+		return;
 	req->data = buf;
 	req->len = request_trim(buf, n);
 	if (req->len > f->conf->max_request) {
@@ -331,11 +365,18 @@ udp_open_sock(struct udp_front *f, struct event_base *base,
 	if ((s->fd = sock_bind_udp(a, err, errlen)) == -1)
 		return -1;
 	s->front = f;
+	s->port = sock_local_port(s->fd);
+	if (daemon_udp_port_add(f->d, s->port) == -1) {
+		snprintf(err, errlen, "out of memory");
+		close(s->fd);
+		return -1;
+	}
 	s->ev = event_new(base, s->fd, EV_READ | EV_PERSIST, udp_read_cb, s);
 	if (s->ev == NULL || event_add(s->ev, NULL) == -1) {
 		snprintf(err, errlen, "cannot add a read event");
 		if (s->ev != NULL)
 			event_free(s->ev);
+		daemon_udp_port_remove(f->d, s->port);
 		close(s->fd);
 		return -1;
 	}
@@ -364,6 +405,7 @@ udp_open(struct daemon *d, const struct svc_conf *conf, udp_request_cb *cb,
 		udp_close(f);
 		return NULL;
 	}
+	f->d = d;
 	f->conf = conf;
 	f->batch_fd = -1;
 	f->cb = cb;
@@ -442,6 +484,8 @@ udp_put_stats(const struct udp_front *f, struct stats *st)
 	stats_put(st, name, "errors_send", f->stats.send_errors);
 	stats_put(st, name, "bytes_in", f->stats.bytes_in);
 	stats_put(st, name, "bytes_out", f->stats.bytes_out);
+	stats_put(st, name, "dropped_allow_from", f->stats.dropped_allow_from);
+	stats_put(st, name, "dropped_bad_source", f->stats.dropped_bad_source);
 }
 
 void
@@ -453,6 +497,7 @@ udp_close(struct udp_front *f)
 		return;
 	for (i = 0; i < f->nsocks; i++) {
 		event_free(f->socks[i].ev);
+		daemon_udp_port_remove(f->d, f->socks[i].port);
 		close(f->socks[i].fd);
 	}
 	free(f->socks);

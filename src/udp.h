@@ -19,6 +19,13 @@
 	{ "reply_size", CONF_UINT, "1200", 64, 65507,			\
 	    offsetof(struct svc_conf, reply_size) }
 
+/* allow_from with a kind's default ("0.0.0.0/0, ::/0" is anyone). */
+#define CONF_ALLOW_FROM(def)						\
+	{ "allow_from", CONF_CIDRS, def, 0, 0,				\
+	    offsetof(struct svc_conf, allow_from) }
+#define CONF_ANYONE	"0.0.0.0/0, ::/0"
+#define CONF_LOOPBACK	"127.0.0.0/8, ::1"
+
 struct daemon;
 struct stats;
 struct udp_front;
@@ -49,6 +56,8 @@ struct udp_stats {
 	uint64_t	send_dropped;	/* not sent: socket buffer full */
 	uint64_t	send_errors;	/* not sent: any other error */
 	uint64_t	bytes_in, bytes_out;
+	uint64_t	dropped_allow_from;	/* source not allowed */
+	uint64_t	dropped_bad_source;	/* loop and reflection guard */
 };
 
 struct udp_front	*udp_open(struct daemon *, const struct svc_conf *,

@@ -219,7 +219,7 @@ class ChatTest(unittest.TestCase):
             s.settimeout(0.5)
             with self.assertRaises(socket.timeout):
                 s.recv(100)
-        d.wait_log(r"ignored: source port below 1024")
+        d.wait_log(r"dropped: source port below 1024")
 
     def test_thousand_member_broadcast_keeps_the_loop_responsive(self):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

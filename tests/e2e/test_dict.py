@@ -2,6 +2,7 @@
 import os
 import signal
 import socket
+import struct
 import time
 import unittest
 
@@ -116,6 +117,46 @@ class DictTest(unittest.TestCase):
             self.d.wait_log(r"loaded 4 entries", start=mark)
             self.assertEqual(self.ask(b"n%d" % i), str(i))
             time.sleep(0.01)
+
+
+class GuardTest(unittest.TestCase):
+    """allow_from and the loop guard, on every UDP service (dict here)."""
+
+    def test_allow_from(self):
+        # 192.0.2.0/24 is TEST-NET-1: only named here, no traffic goes there.
+        with Daemon("[dict]\nlisten = 127.0.0.1:0\nfile = w.txt\n"
+                    "allow_from = 192.0.2.0/24, ::1\n", {"w.txt": "a:b\n"}).start() as d:
+            with self.assertRaises(socket.timeout):
+                udp_ask(d.addr("dict")[1], b"a", timeout=0.5)
+            d.wait_log(r"dict: datagram from 127\.0\.0\.1:\d+ dropped: not in"
+                       r" allow_from")
+            self.assertEqual(d.stop(), 0)
+
+    @unittest.skipUnless(os.geteuid() == 0, "spoofing a source port needs root")
+    def test_spoofed_source_from_own_service_starts_no_loop(self):
+        # A datagram "from" chat's port to dict: answered, the two services
+        # would reply to each other forever. Sent from a raw socket on
+        # loopback, the only way to forge a source port.
+        conf = ("[dict]\nlisten = 127.0.0.1:0\nfile = w.txt\n"
+                "[chat]\nlisten = 127.0.0.1:0\n")
+        with Daemon(conf, {"w.txt": "a:b\n"}).start() as d:
+            chat_port = d.addr("chat")[1][1]
+            dict_port = d.addr("dict")[1][1]
+            payload = b"a"
+            header = struct.pack("!HHHH", chat_port, dict_port, 8 + len(payload), 0)
+            with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP) as raw:
+                raw.sendto(header + payload, ("127.0.0.1", 0))
+            d.wait_log(r"dict: datagram from 127\.0\.0\.1:%d dropped: source port"
+                       r" is one of netdemo's own" % chat_port)
+            time.sleep(0.3)
+            mark = len(d.snapshot())
+            d.send_signal(signal.SIGUSR1)
+            line = d.wait_log(r"stats: dict:", start=mark)
+            self.assertIn("datagrams_out=0", line)
+            self.assertIn("dropped_bad_source=1", line)
+            line = d.wait_log(r"stats: chat:", start=mark)
+            self.assertIn("datagrams_in=0", line)
+            self.assertEqual(d.stop(), 0)
 
 
 if __name__ == "__main__":

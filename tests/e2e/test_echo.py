@@ -172,6 +172,14 @@ class EchoTest(unittest.TestCase):
             self.assertTrue(closed_within(s, 2))
         self.assertLess(time.monotonic() - start, 3 * SLOW)
 
+    def test_allow_from_refuses_at_accept(self):
+        # 192.0.2.0/24 is TEST-NET-1: only named here, no traffic goes there.
+        d = self.daemon(allow_from="192.0.2.0/24")
+        with socket.create_connection(d.addr("echo")[1]) as s:
+            self.assertTrue(closed_within(s, 2))
+        d.wait_log(r"echo: connection from 127\.0\.0\.1:\d+ refused: not in"
+                   r" allow_from")
+
     def test_sigterm_with_nothing_pending_exits_at_once(self):
         d = self.daemon()
         start = time.monotonic()

@@ -185,7 +185,7 @@ class ExecTest(unittest.TestCase):
             s.sendto(b"date", addr)
             with self.assertRaises(socket.timeout):
                 s.recv(100)
-        d.wait_log(r"request from 127\.0\.0\.1:\d+ dropped: not in allow_from")
+        d.wait_log(r"datagram from 127\.0\.0\.1:\d+ dropped: not in allow_from")
 
     def test_other_services_answer_while_a_command_runs(self):
         dict_section = "[dict]\nlisten = 127.0.0.1:0\nfile = words.txt\n"

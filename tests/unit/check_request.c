@@ -89,6 +89,61 @@ START_TEST(test_addr_same)
 }
 END_TEST
 
+static const char *
+bad_source(const char *s)
+{
+	static char err[128];
+	struct addr a;
+
+	if (addr_parse(s, &a, err, sizeof err) == -1)
+		return err;
+	return addr_bad_source((struct sockaddr *)&a.ss);
+}
+
+START_TEST(test_bad_sources)
+{
+	ck_assert_ptr_null(bad_source("127.0.0.1:40000"));
+	ck_assert_ptr_null(bad_source("[::1]:1024"));
+	ck_assert_ptr_null(bad_source("192.0.2.7:5353"));
+	ck_assert_str_eq(bad_source("127.0.0.1:0"), "source port below 1024");
+	ck_assert_str_eq(bad_source("127.0.0.1:53"), "source port below 1024");
+	ck_assert_ptr_nonnull(bad_source("0.0.0.0:5000"));
+	ck_assert_ptr_nonnull(bad_source("0.1.2.3:5000"));
+	ck_assert_ptr_nonnull(bad_source("255.255.255.255:5000"));
+	ck_assert_ptr_nonnull(bad_source("224.0.0.1:5000"));
+	ck_assert_ptr_nonnull(bad_source("239.255.255.250:5000"));
+	ck_assert_ptr_nonnull(bad_source("[::]:5000"));
+	ck_assert_ptr_nonnull(bad_source("[ff02::1]:5000"));
+	ck_assert_ptr_nonnull(bad_source("[::ffff:127.0.0.1]:5000"));
+}
+END_TEST
+
+START_TEST(test_cidr_lists)
+{
+	struct cidr v[2];
+	struct cidrlist l = { v, 2 };
+	struct addr a;
+	char err[128];
+
+	ck_assert_int_eq(cidr_parse("10.0.0.0/8", &v[0], err, sizeof err), 0);
+	ck_assert_int_eq(cidr_parse("2001:db8::/32", &v[1], err, sizeof err), 0);
+	ck_assert_int_eq(addr_parse("10.200.0.1:5", &a, err, sizeof err), 0);
+	ck_assert(cidrs_match(&l, (struct sockaddr *)&a.ss));
+	ck_assert_int_eq(addr_parse("11.0.0.1:5", &a, err, sizeof err), 0);
+	ck_assert(!cidrs_match(&l, (struct sockaddr *)&a.ss));
+	ck_assert_int_eq(addr_parse("[2001:db8:1::5]:5", &a, err, sizeof err), 0);
+	ck_assert(cidrs_match(&l, (struct sockaddr *)&a.ss));
+	ck_assert_int_eq(addr_parse("[2001:db9::5]:5", &a, err, sizeof err), 0);
+	ck_assert(!cidrs_match(&l, (struct sockaddr *)&a.ss));
+	ck_assert_int_eq(cidr_parse("0.0.0.0/0", &v[0], err, sizeof err), 0);
+	ck_assert_int_eq(addr_parse("11.0.0.1:5", &a, err, sizeof err), 0);
+	ck_assert(cidrs_match(&l, (struct sockaddr *)&a.ss));
+	ck_assert_int_eq(cidr_parse("10.0.0.1/8", &v[0], err, sizeof err), -1);
+	ck_assert_int_eq(cidr_parse("10.0.0.0/33", &v[0], err, sizeof err), -1);
+	ck_assert_int_eq(cidr_parse("nonsense", &v[0], err, sizeof err), -1);
+}
+END_TEST
+
 static Suite *
 request_suite(void)
 {
@@ -99,6 +154,8 @@ request_suite(void)
 	tcase_add_test(tc, test_utf8);
 	tcase_add_test(tc, test_addr);
 	tcase_add_test(tc, test_addr_same);
+	tcase_add_test(tc, test_bad_sources);
+	tcase_add_test(tc, test_cidr_lists);
 	suite_add_tcase(s, tc);
 	return s;
 }
