@@ -54,6 +54,7 @@ struct svc_conf {
 	struct addrlist		 listen;
 	unsigned		 max_request;	/* UDP kinds */
 	unsigned		 reply_size;
+	unsigned		 rate, burst;	/* per source address; rate 0: off */
 	unsigned		 max_connections; /* echo */
 	unsigned		 idle_timeout;	/* echo, chat */
 	unsigned		 max_members;	/* chat */

@@ -16,12 +16,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
 #include "service.h"
 #include "log.h"
 #include "request.h"
+#include "ratelimit.h"
 #include "sock.h"
 #include "stats.h"
 #include "udp.h"
@@ -41,6 +44,7 @@ struct udp_front {
 	struct daemon		*d;
 	const struct svc_conf	*conf;
 	struct log_limit	 bad_log, deny_log;
+	struct ratelimit	*rl;		/* NULL when rate = 0 */
 	udp_request_cb		*cb;
 	udp_unreachable_cb	*unreachable;	/* NULL: not watched */
 	void			*arg;
@@ -61,8 +65,17 @@ struct udp_front {
 
 static const char too_long_reply[] = "error: request too long";
 
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 /*
- * The loop guard and allow_from: a datagram that fails either is dropped
+ * The loop guard, the rate limit and allow_from: a datagram that fails either is dropped
  * without a reply, counted, and logged at most once a second per reason.
  */
 static int
@@ -78,6 +91,10 @@ udp_source_ok(struct udp_front *f, const struct sockaddr *sa)
 		log_limited(&f->bad_log, LOG_LVL_NOTICE, "%s: datagram from %s"
 		    " dropped: %s", f->conf->name,
 		    addr_format(sa, peer, sizeof peer), why);
+		return 0;
+	}
+	if (f->rl != NULL && !ratelimit_allow(f->rl, sa, now_ns())) {
+		f->stats.dropped_rate++;	/* silently: a flood floods no log */
 		return 0;
 	}
 	if (!cidrs_match(&f->conf->allow_from, sa)) {
@@ -161,6 +178,7 @@ udp_drain_errors(struct udp_sock *s)
 }
 
 static void udp_flush(struct udp_front *);
+static int udp_set_rate(struct udp_front *, const struct svc_conf *);
 
 /* Receives up to UDP_VLEN datagrams; returns how many, or -1. */
 static int
@@ -408,6 +426,11 @@ udp_open(struct daemon *d, const struct svc_conf *conf, udp_request_cb *cb,
 	f->d = d;
 	f->conf = conf;
 	f->batch_fd = -1;
+	if (udp_set_rate(f, conf) == -1) {
+		snprintf(err, errlen, "out of memory");
+		udp_close(f);
+		return NULL;
+	}
 	f->cb = cb;
 	f->arg = arg;
 	for (i = 0; i < conf->listen.n; i++) {
@@ -450,12 +473,37 @@ udp_watch_unreachable(struct udp_front *f, udp_unreachable_cb *cb)
 	return 0;
 }
 
-/* A reload's new limits (max_request, reply_size) for the same sockets. */
+/* (Re)creates the rate table for conf's rate and burst; -1: no memory. */
+static int
+udp_set_rate(struct udp_front *f, const struct svc_conf *conf)
+{
+	uint64_t seed;
+
+	if (conf->rate == 0) {
+		free(f->rl);
+		f->rl = NULL;
+		return 0;
+	}
+	if (f->rl != NULL && f->rl->rate == conf->rate &&
+	    f->rl->burst == conf->burst)
+		return 0;
+	if (f->rl == NULL && (f->rl = malloc(sizeof *f->rl)) == NULL)
+		return -1;
+	if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
+		seed = (uint64_t)now_ns();
+	ratelimit_init(f->rl, conf->rate, conf->burst, seed);
+	return 0;
+}
+
+/* A reload's new limits (max_request, reply_size, rate) for the same sockets. */
 void
 udp_set_conf(struct udp_front *f, const struct svc_conf *conf)
 {
-	if (f != NULL)
-		f->conf = conf;
+	if (f == NULL)
+		return;
+	f->conf = conf;
+	if (udp_set_rate(f, conf) == -1)
+		log_warnx("%s: out of memory: rate limit off", conf->name);
 }
 
 /* Stops reading requests; the sockets stay open for replies in flight. */
@@ -486,6 +534,7 @@ udp_put_stats(const struct udp_front *f, struct stats *st)
 	stats_put(st, name, "bytes_out", f->stats.bytes_out);
 	stats_put(st, name, "dropped_allow_from", f->stats.dropped_allow_from);
 	stats_put(st, name, "dropped_bad_source", f->stats.dropped_bad_source);
+	stats_put(st, name, "dropped_rate", f->stats.dropped_rate);
 }
 
 void
@@ -503,5 +552,6 @@ udp_close(struct udp_front *f)
 	free(f->socks);
 	free(f->inbuf);
 	free(f->outbuf);
+	free(f->rl);
 	free(f);
 }

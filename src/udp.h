@@ -17,7 +17,11 @@
 	{ "max_request", CONF_UINT, "1024", 1, 65507,			\
 	    offsetof(struct svc_conf, max_request) },			\
 	{ "reply_size", CONF_UINT, "1200", 64, 65507,			\
-	    offsetof(struct svc_conf, reply_size) }
+	    offsetof(struct svc_conf, reply_size) },			\
+	{ "rate", CONF_UINT, "0", 0, 1000000,				\
+	    offsetof(struct svc_conf, rate) },				\
+	{ "burst", CONF_UINT, "20", 1, 1000000,				\
+	    offsetof(struct svc_conf, burst) }
 
 /* allow_from with a kind's default ("0.0.0.0/0, ::/0" is anyone). */
 #define CONF_ALLOW_FROM(def)						\
@@ -58,6 +62,7 @@ struct udp_stats {
 	uint64_t	bytes_in, bytes_out;
 	uint64_t	dropped_allow_from;	/* source not allowed */
 	uint64_t	dropped_bad_source;	/* loop and reflection guard */
+	uint64_t	dropped_rate;		/* over the source's rate */
 };
 
 struct udp_front	*udp_open(struct daemon *, const struct svc_conf *,

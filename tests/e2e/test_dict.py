@@ -132,6 +132,32 @@ class GuardTest(unittest.TestCase):
                        r" allow_from")
             self.assertEqual(d.stop(), 0)
 
+    def test_rate_limit_per_source(self):
+        with Daemon("[dict]\nlisten = 127.0.0.1:0\nfile = w.txt\nrate = 2\n"
+                    "burst = 5\n", {"w.txt": "a:b\n"}).start() as d:
+            addr = d.addr("dict")[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.settimeout(0.3 * SLOW)
+                for _ in range(30):
+                    s.sendto(b"a", addr)
+                got = 0
+                try:
+                    while True:
+                        s.recv(100)
+                        got += 1
+                except socket.timeout:
+                    pass
+            self.assertGreaterEqual(got, 5)
+            self.assertLessEqual(got, 7)
+            # The bucket refills at `rate` a second.
+            time.sleep(0.6)
+            self.assertEqual(udp_ask(addr, b"a"), b"b")
+            mark = len(d.snapshot())
+            d.send_signal(signal.SIGUSR1)
+            line = d.wait_log(r"stats: dict:", start=mark)
+            self.assertRegex(line, r"dropped_rate=2[3-5]\b")
+            self.assertEqual(d.stop(), 0)
+
     @unittest.skipUnless(os.geteuid() == 0, "spoofing a source port needs root")
     def test_spoofed_source_from_own_service_starts_no_loop(self):
         # A datagram "from" chat's port to dict: answered, the two services

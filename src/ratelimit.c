@@ -1,0 +1,80 @@
+/*
+ * ratelimit.c: `rate` datagrams per second per source address, with bursts
+ * of `burst`, for the UDP services.
+ *
+ * The table has a fixed number of slots, each holding one source's bucket:
+ * a source whose slot another source took starts again with a full bucket.
+ * So a flood from many spoofed addresses costs no memory beyond the table,
+ * at the price of forgetting some sources early. The slot is chosen by a
+ * seeded hash, so a sender cannot aim many addresses at a victim's slot.
+ * Time comes from the caller: the logic stays pure and testable.
+ */
+#include <netinet/in.h>
+#include <string.h>
+
+#include "ratelimit.h"
+
+void
+ratelimit_init(struct ratelimit *rl, unsigned rate, unsigned burst,
+    uint64_t seed)
+{
+	memset(rl, 0, sizeof *rl);
+	rl->rate = rate;
+	rl->burst = burst ? burst : 1;
+	rl->seed = seed;
+}
+
+static void
+source_key(const struct sockaddr *sa, uint8_t key[17])
+{
+	memset(key, 0, 17);
+	key[0] = (uint8_t)sa->sa_family;
+	if (sa->sa_family == AF_INET)
+		memcpy(key + 1, &((const struct sockaddr_in *)(const void *)sa)
+		    ->sin_addr, 4);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(key + 1, &((const struct sockaddr_in6 *)(const void *)sa)
+		    ->sin6_addr, 16);
+}
+
+static size_t
+slot_of(const struct ratelimit *rl, const uint8_t key[17])
+{
+	uint64_t h = 14695981039346656037ULL ^ rl->seed;
+	size_t i;
+
+	for (i = 0; i < 17; i++) {
+		h ^= key[i];
+		h *= 1099511628211ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (size_t)(h % RATELIMIT_SLOTS);
+}
+
+/* 1 if a datagram from sa may pass at now_ns, else 0. rate 0: always 1. */
+int
+ratelimit_allow(struct ratelimit *rl, const struct sockaddr *sa, int64_t now_ns)
+{
+	struct ratelimit_slot *s;
+	uint8_t key[17];
+	double refill;
+
+	if (rl->rate == 0)
+		return 1;
+	source_key(sa, key);
+	s = &rl->slots[slot_of(rl, key)];
+	if (memcmp(s->key, key, sizeof key) != 0 || s->last_ns == 0) {
+		memcpy(s->key, key, sizeof key);
+		s->tokens = rl->burst;
+		s->last_ns = now_ns;
+	}
+	refill = (double)(now_ns - s->last_ns) / 1e9 * rl->rate;
+	s->tokens = s->tokens + refill > rl->burst ? rl->burst : s->tokens + refill;
+	s->last_ns = now_ns;
+	if (s->tokens < 1.0)
+		return 0;
+	s->tokens -= 1.0;
+	return 1;
+}

@@ -1,0 +1,26 @@
+/* ratelimit.h: per-source token buckets in a table of fixed size. */
+#ifndef NETDEMO_RATELIMIT_H
+#define NETDEMO_RATELIMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define RATELIMIT_SLOTS	4096
+
+struct ratelimit_slot {
+	uint8_t		key[17];	/* family byte + address; no port */
+	double		tokens;
+	int64_t		last_ns;
+};
+
+struct ratelimit {
+	unsigned		rate, burst;	/* per second; bucket size */
+	uint64_t		seed;
+	struct ratelimit_slot	slots[RATELIMIT_SLOTS];
+};
+
+void	ratelimit_init(struct ratelimit *, unsigned, unsigned, uint64_t);
+int	ratelimit_allow(struct ratelimit *, const struct sockaddr *, int64_t);
+
+#endif
