@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "config_value.h"
 #include "service.h"
 #include "xmalloc.h"
 
@@ -59,103 +60,6 @@ section_get(const struct section *s, const char *key)
 	return iniparser_getstring(s->ini, full, NULL);
 }
 
-static int
-parse_bool(const char *v, int *out)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-	size_t i;
-
-	for (i = 0; i < 4; i++) {
-		if (strcasecmp(v, yes[i]) == 0 || strcasecmp(v, no[i]) == 0) {
-			*out = strcasecmp(v, yes[i]) == 0;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int
-parse_uint(const char *v, unsigned min, unsigned max, unsigned *out)
-{
-	unsigned long n;
-	char *end;
-
-	if (*v < '0' || *v > '9')
-		return -1;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n < min || n > max)
-		return -1;
-	*out = (unsigned)n;
-	return 0;
-}
-
-/* A relative path is taken from the config file's folder. */
-static char *
-resolve_path(const char *config_path, const char *v)
-{
-	const char *slash = strrchr(config_path, '/');
-	size_t dirlen;
-	char *p;
-
-	if (v[0] == '/' || slash == NULL)
-		return xstrdup(v);
-	dirlen = (size_t)(slash - config_path);
-	p = xmalloc(dirlen + 1 + strlen(v) + 1);
-	memcpy(p, config_path, dirlen);
-	p[dirlen] = '/';
-	strcpy(p + dirlen + 1, v);
-	return p;
-}
-
-/* Appends one listen address; port 0 twice is two kernel-chosen ports. */
-static int
-add_listen(const char *tok, void *field, char *err, size_t errlen)
-{
-	struct addrlist *l = field;
-	struct addr a;
-	size_t i;
-
-	if (addr_parse(tok, &a, err, errlen) == -1)
-		return -1;
-	for (i = 0; i < l->n; i++) {
-		if (addr_port((struct sockaddr *)&a.ss) != 0 &&
-		    addr_same(&l->v[i], &a)) {
-			snprintf(err, errlen, "'%s' is listed twice", tok);
-			return -1;
-		}
-	}
-	l->v = xreallocarray(l->v, l->n + 1, sizeof a);
-	l->v[l->n++] = a;
-	return 0;
-}
-
-static int
-add_word(const char *tok, void *field, char *err, size_t errlen)
-{
-	struct strlist *l = field;
-
-	(void)err;
-	(void)errlen;
-	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
-	l->v[l->n++] = xstrdup(tok);
-	return 0;
-}
-
-static int
-add_cidr(const char *tok, void *field, char *err, size_t errlen)
-{
-	struct cidrlist *l = field;
-	struct cidr c;
-
-	if (cidr_parse(tok, &c, err, errlen) == -1)
-		return -1;
-	l->v = xreallocarray(l->v, l->n + 1, sizeof c);
-	l->v[l->n++] = c;
-	return 0;
-}
-
 /*
  * Splits a comma-separated list and hands each entry to add; -1 after
  * naming each bad entry. A list must have at least one entry.
@@ -196,12 +100,12 @@ parse_value(const struct section *s, const struct conf_key *k, const char *v,
 
 	switch (k->type) {
 	case CONF_BOOL:
-		if (parse_bool(v, field) == 0)
+		if (config_parse_bool(v, field) == 0)
 			return 0;
 		section_error(s, k->name, "'%s' is not yes or no", v);
 		return -1;
 	case CONF_UINT:
-		if (parse_uint(v, k->min, k->max, field) == 0)
+		if (config_parse_uint(v, k->min, k->max, field) == 0)
 			return 0;
 		section_error(s, k->name, "'%s' is not a whole number in %u..%u",
 		    v, k->min, k->max);
@@ -211,17 +115,17 @@ parse_value(const struct section *s, const struct conf_key *k, const char *v,
 			section_error(s, k->name, "empty path");
 			return -1;
 		}
-		*(char **)field = resolve_path(s->path, v);
+		*(char **)field = config_resolve_path(s->path, v);
 		return 0;
 	case CONF_STRING:
 		*(char **)field = xstrdup(v);
 		return 0;
 	case CONF_LISTEN:
-		return parse_list(s, k->name, v, add_listen, field);
+		return parse_list(s, k->name, v, config_add_listen, field);
 	case CONF_LIST:
-		return parse_list(s, k->name, v, add_word, field);
+		return parse_list(s, k->name, v, config_add_word, field);
 	case CONF_CIDRS:
-		return parse_list(s, k->name, v, add_cidr, field);
+		return parse_list(s, k->name, v, config_add_cidr, field);
 	}
 	return -1;
 }
@@ -235,34 +139,6 @@ find_key(const struct conf_key *table, const char *name)
 	return NULL;
 }
 
-/* Edit distance, for "did you mean"; names are short, so O(n*m) is fine. */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, prev, cur, tmp;
-	size_t row[64];
-
-	if (lb >= sizeof row / sizeof row[0])
-		return (size_t)-1;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			cur = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < cur)
-				cur = row[j] + 1;
-			if (row[j - 1] + 1 < cur)
-				cur = row[j - 1] + 1;
-			tmp = row[j];
-			row[j] = cur;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
 /* The known key closest to name, if it is a plausible typo of it. */
 static const char *
 suggest_key(const struct service *kind, const char *name)
@@ -273,11 +149,11 @@ suggest_key(const struct service *kind, const char *name)
 	size_t d, bestd = 3, i;
 
 	for (i = 0; i < 2; i++)
-		if ((d = edit_distance(name, fixed[i])) < bestd)
+		if ((d = config_edit_distance(name, fixed[i])) < bestd)
 			bestd = d, best = fixed[i];
 	for (i = 0; i < 2; i++)
 		for (k = tables[i]; k->name != NULL; k++)
-			if ((d = edit_distance(name, k->name)) < bestd)
+			if ((d = config_edit_distance(name, k->name)) < bestd)
 				bestd = d, best = k->name;
 	return best;
 }
@@ -369,7 +245,7 @@ parse_service(const struct section *s, struct svc_conf *sc)
 		return -1;
 	sc->enabled = sc->kind->enabled_default;
 	if ((v = section_get(s, "enabled")) != NULL &&
-	    parse_bool(v, &sc->enabled) == -1) {
+	    config_parse_bool(v, &sc->enabled) == -1) {
 		section_error(s, "enabled", "'%s' is not yes or no", v);
 		bad = 1;
 	}

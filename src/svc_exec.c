@@ -10,70 +10,24 @@
  * SIGCHLD reaps. A job ends when its pipe is at EOF and it has been reaped.
  */
 #include <errno.h>
-#include <event2/event.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "allowlist.h"
 #include "config.h"
 #include "daemon.h"
-#include "exec_child.h"
+#include "exec_job.h"
 #include "log.h"
 #include "service.h"
 #include "stats.h"
 #include "udp.h"
 #include "words.h"
-
-#define EXEC_READ_MAX	16384	/* bytes taken from a pipe per read */
-#define EXEC_KILL_GRACE	1	/* seconds from SIGTERM to SIGKILL */
-
-enum kill_stage { KILL_NONE, KILL_TERM, KILL_KILL, KILL_GAVE_UP };
-
-struct exec_job {
-	LIST_ENTRY(exec_job)	 entry;
-	struct svc_exec		*s;
-	struct child_watch	 child;
-	struct udp_peer		 peer;
-	int			 fd;		/* output pipe; -1 at EOF */
-	struct event		*ev_out;
-	struct event		*ev_timer;
-	char			*out;		/* output not yet sent */
-	size_t			 outlen;
-	size_t			 bytes;		/* output kept, <= max_output */
-	int			 truncated;
-	/* The limits it started with: a reload may change the service's. */
-	unsigned		 reply_size, max_output, timeout;
-	int			 exited, status;
-	int			 timed_out;
-	enum kill_stage		 stage;
-	struct timespec		 started;
-	char			 cmd[160];	/* for the log */
-};
-
-struct svc_exec {
-	struct daemon		*d;
-	const struct svc_conf	*conf;
-	struct udp_front	*udp;
-	struct exec_child_spec	 spec;		/* how children start */
-	char			*words;		/* max_request + 1 bytes */
-	const struct svc_conf	*staged_conf;	/* prepared by a reload */
-	struct exec_child_spec	 staged_spec;
-	char			*staged_words;
-	char			*argv[WORDS_MAX];
-	LIST_HEAD(, exec_job)	 jobs;
-	size_t			 njobs;
-	int			 stopping;
-	uint64_t		 runs, refused, busy;
-};
 
 static const struct conf_key exec_keys[] = {
 	UDP_CONF_KEYS,
@@ -105,279 +59,6 @@ exec_check(const struct svc_conf *conf, char *err, size_t errlen)
 	if (conf->group[0] != '\0' && conf->user[0] == '\0') {
 		snprintf(err, errlen, "group: needs user as well");
 		return -1;
-	}
-	return 0;
-}
-
-static void
-reply_str(const struct udp_peer *to, const char *s)
-{
-	udp_reply(to, s, strlen(s));
-}
-
-/* Sends the output that fills whole datagrams; at EOF, all of it. */
-static void
-job_flush(struct exec_job *j, int all)
-{
-	size_t max = j->reply_size, n, off = 0;
-
-	while (j->outlen - off >= max || (all && off < j->outlen)) {
-		n = udp_chunk_length(j->out + off, j->outlen - off, max);
-		udp_reply(&j->peer, j->out + off, n);
-		off += n;
-	}
-	memmove(j->out, j->out + off, j->outlen - off);
-	j->outlen -= off;
-}
-
-static void
-job_status_line(const struct exec_job *j, char *buf, size_t len)
-{
-	if (j->timed_out)
-		snprintf(buf, len, "[timeout after %u s]", j->timeout);
-	else if (WIFEXITED(j->status))
-		snprintf(buf, len, "[exit %d]", WEXITSTATUS(j->status));
-	else if (WIFSIGNALED(j->status))
-		snprintf(buf, len, "[killed by signal %d]", WTERMSIG(j->status));
-	else
-		snprintf(buf, len, "[ended, status %d]", j->status);
-}
-
-static long
-msec_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - t->tv_sec) * 1000 +
-	    (now.tv_nsec - t->tv_nsec) / 1000000;
-}
-
-static void
-job_free(struct exec_job *j)
-{
-	struct svc_exec *s = j->s;
-
-	LIST_REMOVE(j, entry);
-	s->njobs--;
-	if (!j->exited) {
-		kill(-j->child.pid, SIGKILL);
-		daemon_unwatch_child(&j->child);
-		/* SIGKILL cannot be ignored: this wait is short. */
-		while (waitpid(j->child.pid, NULL, 0) == -1 && errno == EINTR)
-			;
-	}
-	if (j->ev_out != NULL)
-		event_free(j->ev_out);
-	if (j->ev_timer != NULL)
-		event_free(j->ev_timer);
-	if (j->fd != -1)
-		close(j->fd);
-	free(j->out);
-	free(j);
-	if (s->stopping)
-		daemon_service_drained(s->d);
-}
-
-/* Output and exit both in: send the rest, the notes, the status; log. */
-static void
-job_finish(struct exec_job *j)
-{
-	char line[96], peer[ADDR_STRLEN];
-
-	job_flush(j, 1);
-	if (j->truncated) {
-		snprintf(line, sizeof line, "[output truncated at %u bytes]",
-		    j->max_output);
-		reply_str(&j->peer, line);
-	}
-	job_status_line(j, line, sizeof line);
-	reply_str(&j->peer, line);
-	/* Whatever the command left running in its group goes with it. */
-	kill(-j->child.pid, SIGKILL);
-	log_info("%s: %s ran %s: %s, %zu bytes%s, %ld ms", j->s->conf->name,
-	    addr_format((struct sockaddr *)&j->peer.addr, peer, sizeof peer),
-	    j->cmd, line, j->bytes, j->truncated ? " (truncated)" : "",
-	    msec_since(&j->started));
-	job_free(j);
-}
-
-static void
-job_eof(struct exec_job *j)
-{
-	event_del(j->ev_out);
-	close(j->fd);
-	j->fd = -1;
-	if (j->exited)
-		job_finish(j);
-}
-
-/* Keeps output up to max_output; past it, reads and discards the rest. */
-static void
-job_take(struct exec_job *j, const char *buf, size_t n)
-{
-	size_t room = j->max_output - j->bytes;
-
-	if (n > room) {
-		j->truncated = 1;
-		n = room;
-	}
-	memcpy(j->out + j->outlen, buf, n);
-	j->outlen += n;
-	j->bytes += n;
-	job_flush(j, 0);
-}
-
-static void
-job_read_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct exec_job *j = arg;
-	char buf[EXEC_READ_MAX];
-	ssize_t n;
-	int i;
-
-	(void)what;
-	for (i = 0; i < 4; i++) {
-		n = read(fd, buf, sizeof buf);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (n <= 0) {
-			job_eof(j);
-			return;
-		}
-		job_take(j, buf, (size_t)n);
-	}
-}
-
-static void
-job_exited(void *arg, int status)
-{
-	struct exec_job *j = arg;
-
-	j->exited = 1;
-	j->status = status;
-	if (j->fd == -1)
-		job_finish(j);
-}
-
-/* Timeout: SIGTERM to the group, SIGKILL a second later, then stop waiting
- * for the pipe (a grandchild that left the group may still hold it). */
-static void
-job_timer_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct exec_job *j = arg;
-	struct timeval grace = { EXEC_KILL_GRACE, 0 };
-
-	(void)fd;
-	(void)what;
-	j->timed_out = 1;
-	switch (j->stage) {
-	case KILL_NONE:
-		j->stage = KILL_TERM;
-		kill(-j->child.pid, SIGTERM);
-		break;
-	case KILL_TERM:
-		j->stage = KILL_KILL;
-		kill(-j->child.pid, SIGKILL);
-		break;
-	case KILL_KILL:
-	case KILL_GAVE_UP:
-		j->stage = KILL_GAVE_UP;
-		if (j->fd != -1) {
-			job_eof(j);
-			return;
-		}
-		break;
-	}
-	evtimer_add(j->ev_timer, &grace);
-}
-
-/*
- * argv as the log shows it: words joined by blanks, a word holding a blank
- * or nothing in quotes, non-printing bytes as '?', long lines cut with "...".
- */
-static void
-format_cmd(char *buf, size_t len, char *const argv[])
-{
-	size_t off = 0, i;
-	const char *a;
-	int quote;
-
-	for (i = 0; argv[i] != NULL && off + 8 < len; i++) {
-		quote = argv[i][0] == '\0' || strpbrk(argv[i], " \t") != NULL;
-		if (i > 0)
-			buf[off++] = ' ';
-		if (quote)
-			buf[off++] = '\'';
-		for (a = argv[i]; *a != '\0' && off + 8 < len; a++)
-			buf[off++] = ((unsigned char)*a < 0x20 || *a == 0x7f) ?
-			    '?' : *a;
-		if (quote)
-			buf[off++] = '\'';
-	}
-	if (argv[i] != NULL || off + 8 >= len)
-		memcpy(buf + off, "...", 3), off += 3;
-	buf[off] = '\0';
-}
-
-static struct exec_job *
-job_new(struct svc_exec *s, const struct udp_peer *peer)
-{
-	struct exec_job *j = calloc(1, sizeof *j);
-
-	if (j == NULL)
-		return NULL;
-	j->reply_size = s->conf->reply_size;
-	j->max_output = s->conf->max_output;
-	j->timeout = s->conf->timeout;
-	j->out = malloc(j->reply_size + EXEC_READ_MAX);
-	if (j->out == NULL) {
-		free(j);
-		return NULL;
-	}
-	j->s = s;
-	j->fd = -1;
-	j->peer = *peer;
-	return j;
-}
-
-/* Starts prog for the request; on failure writes why into err. */
-static int
-job_start(struct svc_exec *s, const struct udp_peer *peer, const char *prog,
-    char *err, size_t errlen)
-{
-	struct timeval tv = { (time_t)s->conf->timeout, 0 };
-	struct exec_job *j;
-
-	if ((j = job_new(s, peer)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	j->child.pid = exec_child_spawn(&s->spec, prog, s->argv, &j->fd, err,
-	    errlen);
-	if (j->child.pid == -1) {
-		free(j->out);
-		free(j);
-		return -1;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &j->started);
-	format_cmd(j->cmd, sizeof j->cmd, s->argv);
-	j->child.exited = job_exited;
-	j->child.arg = j;
-	daemon_watch_child(s->d, &j->child);
-	LIST_INSERT_HEAD(&s->jobs, j, entry);
-	s->njobs++;
-	s->runs++;
-	j->ev_out = event_new(s->d->base, j->fd, EV_READ | EV_PERSIST,
-	    job_read_cb, j);
-	j->ev_timer = evtimer_new(s->d->base, job_timer_cb, j);
-	if (j->ev_out == NULL || j->ev_timer == NULL ||
-	    event_add(j->ev_out, NULL) == -1 || evtimer_add(j->ev_timer, &tv) == -1) {
-		/* The child runs already: end it, and tell the client. */
-		reply_str(peer, "[killed: netdemo is out of memory]");
-		job_free(j);
 	}
 	return 0;
 }
@@ -423,7 +104,7 @@ exec_request(void *arg, const struct udp_req *req)
 	if (exec_try(s, req, msg, sizeof msg) != NULL) {
 		log_info("%s: %s: %s", s->conf->name,
 		    addr_format(sa, peer, sizeof peer), msg);
-		reply_str(&req->peer, msg);
+		exec_reply_str(&req->peer, msg);
 	}
 }
 
