@@ -25,7 +25,8 @@ main(int argc, char **argv)
 	ssize_t n;
 	int fd;
 
-	if (argc != 3 || (d = dict_load(argv[2], &quiet, err, sizeof err)) == NULL)
+	if (argc != 3 || (d = dict_load(argv[2], DICT_MAX_FILE_SIZE, &quiet, err,
+	    sizeof err)) == NULL)
 		return 2;
 	sin.sin_port = htons((uint16_t)atoi(argv[1]));
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -59,6 +59,7 @@ struct svc_conf {
 	unsigned		 idle_timeout;	/* echo, chat */
 	unsigned		 max_members;	/* chat */
 	char			*file;		/* dict */
+	unsigned		 max_file_size;
 	struct strlist		 allow;		/* exec */
 	char			*path;
 	unsigned		 timeout;

@@ -241,9 +241,10 @@ dict_parse(const char *text, size_t len, const char *name, struct diag *diag)
 	return dict_build(copy, len, name, diag);
 }
 
-/* Reads all of fd into a new buffer of *len + 1 bytes; NULL with errno. */
+/* Reads all of fd (at most max bytes) into a new buffer of *len + 1 bytes;
+ * NULL with errno (EFBIG when larger). */
 static char *
-read_all(int fd, size_t *len)
+read_all(int fd, size_t max, size_t *len)
 {
 	struct stat st;
 	char *buf;
@@ -256,7 +257,7 @@ read_all(int fd, size_t *len)
 		errno = EINVAL;
 		return NULL;
 	}
-	if ((size_t)st.st_size > DICT_MAX_FILE_SIZE) {
+	if ((size_t)st.st_size > max) {
 		errno = EFBIG;
 		return NULL;
 	}
@@ -279,11 +280,12 @@ read_all(int fd, size_t *len)
 }
 
 /*
- * Loads the dictionary file at path. On failure returns NULL and writes the
- * reason, naming the file, into err.
+ * Loads the dictionary file at path, refusing one over max bytes. On failure
+ * returns NULL and writes the reason, naming the file, into err.
  */
 struct dict *
-dict_load(const char *path, struct diag *diag, char *err, size_t errlen)
+dict_load(const char *path, size_t max, struct diag *diag, char *err,
+    size_t errlen)
 {
 	struct dict *d;
 	size_t len = 0;
@@ -294,11 +296,14 @@ dict_load(const char *path, struct diag *diag, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	text = read_all(fd, &len);
+	text = read_all(fd, max, &len);
 	if (text == NULL) {
-		snprintf(err, errlen, "%s: %s", path, errno == EINVAL ?
-		    "not a regular file" : errno == EFBIG ?
-		    "larger than 256 MiB" : strerror(errno));
+		if (errno == EFBIG)
+			snprintf(err, errlen, "%s: larger than max_file_size (%zu"
+			    " bytes)", path, max);
+		else
+			snprintf(err, errlen, "%s: %s", path, errno == EINVAL ?
+			    "not a regular file" : strerror(errno));
 		close(fd);
 		return NULL;
 	}

@@ -8,11 +8,11 @@
 
 struct dict;
 
-/* Files larger than this are refused rather than read into memory. */
-#define DICT_MAX_FILE_SIZE	((size_t)256 << 20)
+/* The largest text dict_parse takes; dict_load takes its limit from the caller. */
+#define DICT_MAX_FILE_SIZE	((size_t)1 << 30)
 
 struct dict	*dict_parse(const char *, size_t, const char *, struct diag *);
-struct dict	*dict_load(const char *, struct diag *, char *, size_t);
+struct dict	*dict_load(const char *, size_t, struct diag *, char *, size_t);
 const char	*dict_lookup(const struct dict *, const char *, size_t, size_t *);
 size_t		 dict_size(const struct dict *);
 void		 dict_free(struct dict *);

@@ -37,6 +37,8 @@ static const struct conf_key dict_keys[] = {
 	UDP_CONF_KEYS,
 	CONF_ALLOW_FROM(CONF_ANYONE),
 	{ "file", CONF_PATH, NULL, 0, 0, offsetof(struct svc_conf, file) },
+	{ "max_file_size", CONF_UINT, "268435456", 1, 1073741824,
+	    offsetof(struct svc_conf, max_file_size) },
 	CONF_KEY_END
 };
 
@@ -48,7 +50,7 @@ svc_dict_load(const struct svc_conf *conf, char *err, size_t errlen)
 	struct dict *dict;
 
 	warn.limit = DICT_WARN_LIMIT;
-	dict = dict_load(conf->file, &warn, err, errlen);
+	dict = dict_load(conf->file, conf->max_file_size, &warn, err, errlen);
 	if (warn.count > DICT_WARN_LIMIT)
 		log_warnx("%s: %s: %u more warnings not shown", conf->name,
 		    conf->file, warn.count - DICT_WARN_LIMIT);

@@ -101,6 +101,15 @@ class DictTest(unittest.TestCase):
         self.d.wait_log(r"words.txt:2: no ':' separator", start=mark)
         self.assertEqual(self.ask(b"water"), "水")
 
+    def test_sighup_with_file_over_max_file_size_keeps_old_table(self):
+        self.d.write("netdemo.ini", CONFIG + "max_file_size = 100\n")
+        self.d.write("words.txt", DICT + "".join("w%d:%d\n" % (i, i) for i in range(50)))
+        mark = self.reload()
+        line = self.d.wait_log(r"reload failed", start=mark)
+        self.assertIn("larger than max_file_size (100 bytes)", line)
+        self.assertEqual(self.ask(b"apple"), "苹果")
+        self.assertEqual(self.ask(b"w1"), "unknown")
+
     def test_sighup_with_some_bad_lines_loads_the_good_ones(self):
         self.d.write("words.txt", "cat:猫\nbroken line\ndog:狗\ncat:貓\n")
         mark = self.reload()

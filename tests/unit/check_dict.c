@@ -174,11 +174,11 @@ START_TEST(test_load_errors_name_the_file)
 	int fd;
 
 	diag = collect_diag(&col);
-	d = dict_load("/nonexistent/dict.txt", &diag, err, sizeof err);
+	d = dict_load("/nonexistent/dict.txt", 1 << 20, &diag, err, sizeof err);
 	ck_assert_ptr_null(d);
 	ck_assert_str_eq(err, "/nonexistent/dict.txt: No such file or directory");
 
-	d = dict_load("/tmp", &diag, err, sizeof err);
+	d = dict_load("/tmp", 1 << 20, &diag, err, sizeof err);
 	ck_assert_ptr_null(d);
 	ck_assert_str_eq(err, "/tmp: not a regular file");
 
@@ -186,7 +186,7 @@ START_TEST(test_load_errors_name_the_file)
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(write(fd, "# only junk\njunk\n", 17), 17);
 	close(fd);
-	d = dict_load(path, &diag, err, sizeof err);
+	d = dict_load(path, 1 << 20, &diag, err, sizeof err);
 	ck_assert_ptr_null(d);
 	ck_assert(strstr(err, "no valid entries") != NULL);
 	ck_assert(collected_has(&col, ":2: no ':' separator"));
@@ -204,9 +204,14 @@ START_TEST(test_load_reads_file)
 	ck_assert_int_eq(write(fd, "water:水\n", 10), 10);
 	close(fd);
 	diag = collect_diag(&col);
-	d = dict_load(path, &diag, err, sizeof err);
+	d = dict_load(path, 1 << 20, &diag, err, sizeof err);
 	ck_assert_ptr_nonnull(d);
 	ck_assert_str_eq(lookup(d, "water"), "水");
+	dict_free(d);
+	ck_assert_ptr_null(dict_load(path, 5, &diag, err, sizeof err));
+	ck_assert(strstr(err, "larger than max_file_size (5 bytes)") != NULL);
+	d = dict_load(path, 10, &diag, err, sizeof err);
+	ck_assert_ptr_nonnull(d);
 	dict_free(d);
 	unlink(path);
 }
