@@ -141,12 +141,6 @@ log_level_parse(const char *s, enum log_level *out)
 	return -1;
 }
 
-const char *
-log_level_name(enum log_level level)
-{
-	return level_names[level];
-}
-
 /* Formats the whole line first so that one write(2) carries it. */
 void
 log_vmsg(enum log_level level, const char *fmt, va_list ap)

@@ -27,7 +27,6 @@ int	log_set_target(const char *);
 int	log_reopen(void);
 void	log_mirror_stderr(int);
 int	log_level_parse(const char *, enum log_level *);
-const char *log_level_name(enum log_level);
 int	log_enabled(enum log_level);
 
 void	log_debug(const char *, ...) PRINTFLIKE(1, 2);

@@ -444,12 +444,6 @@ udp_open(struct daemon *d, const struct svc_conf *conf, udp_request_cb *cb,
 	return f;
 }
 
-const struct udp_stats *
-udp_stats(const struct udp_front *f)
-{
-	return &f->stats;
-}
-
 /* Asks the kernel for ICMP errors on every socket and passes them to cb. */
 int
 udp_watch_unreachable(struct udp_front *f, udp_unreachable_cb *cb)

@@ -73,7 +73,6 @@ void			 udp_pause(struct udp_front *);
 void			 udp_set_conf(struct udp_front *, const struct svc_conf *);
 int			 udp_watch_unreachable(struct udp_front *,
 			    udp_unreachable_cb *);
-const struct udp_stats	*udp_stats(const struct udp_front *);
 void			 udp_put_stats(const struct udp_front *, struct stats *);
 void			 udp_close(struct udp_front *);
 
