@@ -16,12 +16,6 @@
 #include "config.h"
 #include "exec_job.h"
 
-void
-exec_reply_str(const struct udp_peer *to, const char *s)
-{
-	udp_reply(to, s, strlen(s));
-}
-
 /* Sends the output that fills whole datagrams; at EOF, all of it. */
 static void
 job_flush(struct exec_job *j, int all)
@@ -96,10 +90,10 @@ job_finish(struct exec_job *j)
 	if (j->truncated) {
 		snprintf(line, sizeof line, "[output truncated at %u bytes]",
 		    j->max_output);
-		exec_reply_str(&j->peer, line);
+		udp_reply_str(&j->peer, line);
 	}
 	job_status_line(j, line, sizeof line);
-	exec_reply_str(&j->peer, line);
+	udp_reply_str(&j->peer, line);
 	/* Whatever the command left running in its group goes with it. */
 	kill(-j->child.pid, SIGKILL);
 	log_info("%s: %s ran %s: %s, %zu bytes%s, %ld ms", j->s->conf->name,
@@ -283,7 +277,7 @@ job_start(struct svc_exec *s, const struct udp_peer *peer, const char *prog,
 	if (j->ev_out == NULL || j->ev_timer == NULL ||
 	    event_add(j->ev_out, NULL) == -1 || evtimer_add(j->ev_timer, &tv) == -1) {
 		/* The child runs already: end it, and tell the client. */
-		exec_reply_str(peer, "[killed: netdemo is out of memory]");
+		udp_reply_str(peer, "[killed: netdemo is out of memory]");
 		job_free(j);
 	}
 	return 0;

@@ -58,7 +58,6 @@ struct svc_exec {
 	uint64_t		 runs, refused, busy;
 };
 
-void	exec_reply_str(const struct udp_peer *, const char *);
 int	job_start(struct svc_exec *, const struct udp_peer *, const char *,
 	    char *, size_t);
 void	job_free(struct exec_job *);

@@ -70,12 +70,6 @@ chat_name(const struct chat_member *c, char *buf, size_t len)
 	return addr_format((const struct sockaddr *)&c->peer.addr, buf, len);
 }
 
-static void
-reply_str(const struct udp_peer *to, const char *s)
-{
-	udp_reply(to, s, strlen(s));
-}
-
 /* Sends "NAME# text" to every member. */
 static void
 chat_broadcast(struct svc_chat *s, const char *name, const char *text,
@@ -124,7 +118,7 @@ chat_online(struct svc_chat *s, const struct udp_req *req,
 	if (c == NULL) {
 		c = members_add(s->members, &req->peer, now_sec());
 		if (c == NULL) {
-			reply_str(&req->peer, "full, try later");
+			udp_reply_str(&req->peer, "full, try later");
 			return;
 		}
 		log_info("%s: %s online, %zu members", s->conf->name,
@@ -166,7 +160,7 @@ chat_nick(struct svc_chat *s, const struct udp_peer *to,
 	snprintf(want, sizeof want, "%.*s", (int)len, nick);
 	if ((other = members_find_nick(s->members, want)) != NULL && other != c) {
 		snprintf(s->msg, s->msgcap, "error: nick %s is taken", want);
-		reply_str(to, s->msg);
+		udp_reply_str(to, s->msg);
 		return;
 	}
 	snprintf(old, sizeof old, "%s", chat_name(c, buf, sizeof buf));
@@ -185,7 +179,7 @@ chat_member_request(struct svc_chat *s, const struct udp_req *req,
 	members_touch(s->members, c, now_sec());
 	switch (cmd) {
 	case CHAT_OFFLINE:
-		reply_str(&req->peer, "bye");
+		udp_reply_str(&req->peer, "bye");
 		chat_drop(s, c, "offline");
 		break;
 	case CHAT_WHO:
@@ -195,17 +189,17 @@ chat_member_request(struct svc_chat *s, const struct udp_req *req,
 		chat_nick(s, &req->peer, c, arg, len);
 		break;
 	case CHAT_BAD_NICK:
-		reply_str(&req->peer, "error: a nick is 1-32 characters, without"
+		udp_reply_str(&req->peer, "error: a nick is 1-32 characters, without"
 		    " blanks, '#' or ':'");
 		break;
 	case CHAT_TEXT:
 		chat_broadcast(s, chat_name(c, buf, sizeof buf), arg, len);
 		break;
 	case CHAT_BAD_TEXT:
-		reply_str(&req->peer, "error: message must be UTF-8 text");
+		udp_reply_str(&req->peer, "error: message must be UTF-8 text");
 		break;
 	case CHAT_EMPTY:
-		reply_str(&req->peer, "error: empty message");
+		udp_reply_str(&req->peer, "error: empty message");
 		break;
 	case CHAT_ONLINE:
 		break;
@@ -228,9 +222,9 @@ chat_request(void *arg, const struct udp_req *req)
 	else if (c != NULL)
 		chat_member_request(s, req, c, cmd, text, len);
 	else if (cmd == CHAT_OFFLINE)
-		reply_str(&req->peer, "bye");
+		udp_reply_str(&req->peer, "bye");
 	else
-		reply_str(&req->peer, not_online);
+		udp_reply_str(&req->peer, not_online);
 }
 
 static void

@@ -104,7 +104,7 @@ exec_request(void *arg, const struct udp_req *req)
 	if (exec_try(s, req, msg, sizeof msg) != NULL) {
 		log_info("%s: %s: %s", s->conf->name,
 		    addr_format(sa, peer, sizeof peer), msg);
-		exec_reply_str(&req->peer, msg);
+		udp_reply_str(&req->peer, msg);
 	}
 }
 

@@ -373,6 +373,13 @@ udp_reply(const struct udp_peer *to, const char *buf, size_t len)
 	return rc;
 }
 
+/* udp_reply() for a NUL-terminated text. */
+int
+udp_reply_str(const struct udp_peer *to, const char *s)
+{
+	return udp_reply(to, s, strlen(s));
+}
+
 static int
 udp_open_sock(struct udp_front *f, struct event_base *base,
     const struct addr *a, char *err, size_t errlen)
