@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "chat_members.h"
+#include "hash.h"
 
 /* The bytes that identify a peer: family, port, address (and v6 scope). */
 static size_t
@@ -34,24 +35,13 @@ addr_key(const struct sockaddr *sa, uint8_t key[24])
 	return 24;
 }
 
-/* Seeded FNV-1a with a 64-bit finalizer (MurmurHash3's fmix64). */
 static uint64_t
 members_hash(const struct chat_members *m, const struct sockaddr *sa)
 {
 	uint8_t key[24];
-	size_t n = addr_key(sa, key), i;
-	uint64_t h = 14695981039346656037ULL ^ m->seed;
+	size_t n = addr_key(sa, key);
 
-	for (i = 0; i < n; i++) {
-		h ^= key[i];
-		h *= 1099511628211ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
+	return hash_seeded(key, n, m->seed);
 }
 
 static int

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "hash.h"
 #include "ratelimit.h"
 
 void
@@ -40,17 +41,7 @@ source_key(const struct sockaddr *sa, uint8_t key[17])
 static size_t
 slot_of(const struct ratelimit *rl, const uint8_t key[17])
 {
-	uint64_t h = 14695981039346656037ULL ^ rl->seed;
-	size_t i;
-
-	for (i = 0; i < 17; i++) {
-		h ^= key[i];
-		h *= 1099511628211ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return (size_t)(h % RATELIMIT_SLOTS);
+	return (size_t)(hash_seeded(key, 17, rl->seed) % RATELIMIT_SLOTS);
 }
 
 /* 1 if a datagram from sa may pass at now_ns, else 0. rate 0: always 1. */

@@ -12,13 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "chat_cmd.h"
 #include "chat_members.h"
 #include "config.h"
+#include "hash.h"
 #include "daemon.h"
 #include "log.h"
 #include "service.h"
@@ -277,10 +276,6 @@ chat_create(struct daemon *d, const struct svc_conf *conf, char *err,
     size_t errlen)
 {
 	struct svc_chat *s = calloc(1, sizeof *s);
-	uint64_t seed;
-
-	if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
-		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	if (s == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -288,7 +283,7 @@ chat_create(struct daemon *d, const struct svc_conf *conf, char *err,
 	s->d = d;
 	s->conf = conf;
 	s->msgcap = chat_msgcap(conf);
-	s->members = members_new(conf->max_members, seed);
+	s->members = members_new(conf->max_members, hash_random_seed());
 	s->msg = malloc(s->msgcap);
 	s->ev_expire = event_new(d->base, -1, EV_PERSIST, chat_expire_cb, s);
 	if (s->members == NULL || s->msg == NULL || s->ev_expire == NULL) {

@@ -16,11 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
+#include "hash.h"
 #include "service.h"
 #include "log.h"
 #include "request.h"
@@ -478,8 +478,6 @@ udp_watch_unreachable(struct udp_front *f, udp_unreachable_cb *cb)
 static int
 udp_set_rate(struct udp_front *f, const struct svc_conf *conf)
 {
-	uint64_t seed;
-
 	if (conf->rate == 0) {
 		free(f->rl);
 		f->rl = NULL;
@@ -490,9 +488,7 @@ udp_set_rate(struct udp_front *f, const struct svc_conf *conf)
 		return 0;
 	if (f->rl == NULL && (f->rl = malloc(sizeof *f->rl)) == NULL)
 		return -1;
-	if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
-		seed = (uint64_t)now_ns();
-	ratelimit_init(f->rl, conf->rate, conf->burst, seed);
+	ratelimit_init(f->rl, conf->rate, conf->burst, hash_random_seed());
 	return 0;
 }
 
