@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
+#include "log.h"
 #include "service.h"
 
 static const struct service *const kinds[] = {
@@ -34,4 +36,20 @@ service_kind_list(char *buf, size_t len)
 		off += (size_t)snprintf(buf + off, len - off, "%s%s",
 		    i ? ", " : "", kinds[i]->kind);
 	return buf;
+}
+
+/* Warns, at every start, of each listen address beyond loopback and why. */
+void
+service_warn_exposure(const struct svc_conf *conf, const char *risk)
+{
+	const struct sockaddr *sa;
+	char name[ADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < conf->listen.n; i++) {
+		sa = (const struct sockaddr *)&conf->listen.v[i].ss;
+		if (!addr_is_loopback(sa))
+			log_warnx("%s: listening on %s, beyond loopback: %s",
+			    conf->name, addr_format(sa, name, sizeof name), risk);
+	}
 }

@@ -52,5 +52,7 @@ extern const struct service svc_stats;
 
 const struct service	*service_find(const char *);
 char			*service_kind_list(char *, size_t);
+void			 service_warn_exposure(const struct svc_conf *,
+			    const char *);
 
 #endif

@@ -47,8 +47,7 @@ struct svc_echo {
 	struct daemon		*d;
 	const struct svc_conf	*conf;
 	const struct svc_conf	*staged_conf;
-	struct evconnlistener	**ls;
-	size_t			 nls;
+	struct tcp_listeners	 ls;
 	struct event		*retry;		/* re-enables accepting */
 	LIST_HEAD(, echo_conn)	 conns;
 	size_t			 nconns;
@@ -281,20 +280,11 @@ echo_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 }
 
 static void
-echo_set_accepting(struct svc_echo *s, int on)
-{
-	size_t i;
-
-	for (i = 0; i < s->nls; i++)
-		(on ? evconnlistener_enable : evconnlistener_disable)(s->ls[i]);
-}
-
-static void
 echo_retry_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	echo_set_accepting(arg, 1);
+	tcp_set_accepting(&((struct svc_echo *)arg)->ls, 1);
 }
 
 /*
@@ -313,21 +303,8 @@ echo_accept_error_cb(struct evconnlistener *l, void *arg)
 	log_warnx("%s: accept: %s; pausing for %d ms (%zu connections open)",
 	    s->conf->name, strerror(EVUTIL_SOCKET_ERROR()), ACCEPT_RETRY_MSEC,
 	    s->nconns);
-	echo_set_accepting(s, 0);
+	tcp_set_accepting(&s->ls, 0);
 	evtimer_add(s->retry, &tv);
-}
-
-static int
-echo_listen(struct svc_echo *s, const struct addr *a, char *err, size_t errlen)
-{
-	struct evconnlistener *l;
-
-	l = tcp_listen(s->d, s->conf, a, echo_accept_cb, s, err, errlen);
-	if (l == NULL)
-		return -1;
-	evconnlistener_set_error_cb(l, echo_accept_error_cb);
-	s->ls[s->nls++] = l;
-	return 0;
 }
 
 static void *
@@ -336,11 +313,8 @@ echo_create(struct daemon *d, const struct svc_conf *conf, char *err,
 {
 	struct svc_echo *s = calloc(1, sizeof *s);
 
-	if (s == NULL || (s->ls = calloc(conf->listen.n, sizeof *s->ls)) == NULL ||
-	    (s->retry = evtimer_new(d->base, echo_retry_cb, s)) == NULL) {
+	if (s == NULL || (s->retry = evtimer_new(d->base, echo_retry_cb, s)) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		if (s != NULL)
-			free(s->ls);
 		free(s);
 		return NULL;
 	}
@@ -354,16 +328,9 @@ static int
 echo_start(void *arg, char *err, size_t errlen)
 {
 	struct svc_echo *s = arg;
-	char why[512];
-	size_t i;
 
-	for (i = 0; i < s->conf->listen.n; i++) {
-		if (echo_listen(s, &s->conf->listen.v[i], why, sizeof why) == -1) {
-			snprintf(err, errlen, "listen: %s", why);
-			return -1;
-		}
-	}
-	return 0;
+	return tcp_listen_all(s->d, s->conf, echo_accept_cb, echo_accept_error_cb,
+	    s, &s->ls, err, errlen);
 }
 
 static int
@@ -399,11 +366,7 @@ echo_commit(void *arg, int apply)
 static void
 echo_close_listeners(struct svc_echo *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->nls; i++)
-		evconnlistener_free(s->ls[i]);
-	s->nls = 0;
+	tcp_close_all(&s->ls);
 	evtimer_del(s->retry);
 }
 
@@ -438,7 +401,6 @@ echo_free(void *arg)
 		echo_conn_free(LIST_FIRST(&s->conns));
 	echo_close_listeners(s);
 	event_free(s->retry);
-	free(s->ls);
 	free(s);
 }
 

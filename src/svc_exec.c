@@ -146,23 +146,6 @@ exec_resolve_user(const struct svc_conf *conf, struct exec_child_spec *spec,
 	return 0;
 }
 
-/* A listen address beyond loopback is worth a warning at every start. */
-static void
-exec_warn_exposure(const struct svc_conf *conf)
-{
-	const struct sockaddr *sa;
-	char name[ADDR_STRLEN];
-	size_t i;
-
-	for (i = 0; i < conf->listen.n; i++) {
-		sa = (const struct sockaddr *)&conf->listen.v[i].ss;
-		if (!addr_is_loopback(sa))
-			log_warnx("%s: listening on %s, beyond loopback: whoever"
-			    " allow_from admits can run the allowlisted commands",
-			    conf->name, addr_format(sa, name, sizeof name));
-	}
-}
-
 /*
  * What a conf needs beyond the conf itself: the children's spec and the
  * request buffer. Used at create and, into a staging area, at reload.
@@ -185,7 +168,8 @@ exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
 	spec->env[1] = "LANG=C.UTF-8";
 	if (exec_resolve_user(conf, spec, err, errlen) == -1)
 		goto fail;
-	exec_warn_exposure(conf);
+	service_warn_exposure(conf, "whoever allow_from admits can run the"
+	    " allowlisted commands");
 	for (i = 0; i < conf->allow.n; i++)
 		if (allowlist_resolve(conf->allow.v[i], conf->path, prog,
 		    sizeof prog) == -1)

@@ -26,8 +26,7 @@ struct svc_stats {
 	struct daemon		*d;
 	const struct svc_conf	*conf;
 	const struct svc_conf	*staged_conf;
-	struct evconnlistener	**ls;
-	size_t			 nls;
+	struct tcp_listeners	 ls;
 	size_t			 nconns;
 	uint64_t		 served;
 	struct log_limit	 deny_log;
@@ -107,22 +106,15 @@ stats_create(struct daemon *d, const struct svc_conf *conf, char *err,
     size_t errlen)
 {
 	struct svc_stats *s = calloc(1, sizeof *s);
-	char name[ADDR_STRLEN];
-	size_t i;
 
-	if (s == NULL || (s->ls = calloc(conf->listen.n, sizeof *s->ls)) == NULL) {
+	if (s == NULL) {
 		snprintf(err, errlen, "out of memory");
 		free(s);
 		return NULL;
 	}
 	s->d = d;
 	s->conf = conf;
-	for (i = 0; i < conf->listen.n; i++)
-		if (!addr_is_loopback((struct sockaddr *)&conf->listen.v[i].ss))
-			log_warnx("%s: listening on %s, beyond loopback: anyone"
-			    " who can connect reads the counters", conf->name,
-			    addr_format((struct sockaddr *)&conf->listen.v[i].ss,
-			    name, sizeof name));
+	service_warn_exposure(conf, "anyone who can connect reads the counters");
 	return s;
 }
 
@@ -130,19 +122,9 @@ static int
 stats_start(void *arg, char *err, size_t errlen)
 {
 	struct svc_stats *s = arg;
-	char why[512];
-	size_t i;
 
-	for (i = 0; i < s->conf->listen.n; i++) {
-		s->ls[s->nls] = tcp_listen(s->d, s->conf, &s->conf->listen.v[i],
-		    stats_accept_cb, s, why, sizeof why);
-		if (s->ls[s->nls] == NULL) {
-			snprintf(err, errlen, "listen: %s", why);
-			return -1;
-		}
-		s->nls++;
-	}
-	return 0;
+	return tcp_listen_all(s->d, s->conf, stats_accept_cb, NULL, s, &s->ls,
+	    err, errlen);
 }
 
 static int
@@ -170,12 +152,9 @@ static void
 stats_stop(void *arg)
 {
 	struct svc_stats *s = arg;
-	size_t i;
 
 	s->stopping = 1;
-	for (i = 0; i < s->nls; i++)
-		evconnlistener_free(s->ls[i]);
-	s->nls = 0;
+	tcp_close_all(&s->ls);
 }
 
 static size_t
@@ -190,7 +169,6 @@ stats_free(void *arg)
 	struct svc_stats *s = arg;
 
 	stats_stop(s);
-	free(s->ls);
 	free(s);
 }
 

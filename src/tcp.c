@@ -1,5 +1,6 @@
 /* tcp.c: binding a TCP service's listen address and logging where it listens. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -48,4 +49,56 @@ tcp_listen(struct daemon *d, const struct svc_conf *conf, const struct addr *a,
 	log_info("%s: %s listening on tcp %s", conf->name, conf->kind->kind,
 	    sock_local_name(fd, name, sizeof name));
 	return l;
+}
+
+/*
+ * Listens on every address of conf; errcb (if any) gets accept errors.
+ * On failure returns -1 with "listen: ADDR: reason" in err; what was
+ * opened stays in ls for tcp_close_all().
+ */
+int
+tcp_listen_all(struct daemon *d, const struct svc_conf *conf,
+    evconnlistener_cb cb, evconnlistener_errorcb errcb, void *arg,
+    struct tcp_listeners *ls, char *err, size_t errlen)
+{
+	struct evconnlistener *l;
+	char why[512];
+	size_t i;
+
+	if ((ls->v = calloc(conf->listen.n, sizeof *ls->v)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < conf->listen.n; i++) {
+		l = tcp_listen(d, conf, &conf->listen.v[i], cb, arg, why, sizeof why);
+		if (l == NULL) {
+			snprintf(err, errlen, "listen: %s", why);
+			return -1;
+		}
+		if (errcb != NULL)
+			evconnlistener_set_error_cb(l, errcb);
+		ls->v[ls->n++] = l;
+	}
+	return 0;
+}
+
+void
+tcp_set_accepting(struct tcp_listeners *ls, int on)
+{
+	size_t i;
+
+	for (i = 0; i < ls->n; i++)
+		(on ? evconnlistener_enable : evconnlistener_disable)(ls->v[i]);
+}
+
+void
+tcp_close_all(struct tcp_listeners *ls)
+{
+	size_t i;
+
+	for (i = 0; i < ls->n; i++)
+		evconnlistener_free(ls->v[i]);
+	free(ls->v);
+	ls->v = NULL;
+	ls->n = 0;
 }
