@@ -212,6 +212,20 @@ cidr_match(const struct cidr *c, const struct sockaddr *sa)
 	    ((a[full] ^ c->bytes[full]) & (uint8_t)(0xff00 >> rest)) == 0;
 }
 
+/* Fills key[ADDR_HOST_KEYLEN] with sa's family and address: one per host. */
+void
+addr_host_key(const struct sockaddr *sa, uint8_t *key)
+{
+	memset(key, 0, ADDR_HOST_KEYLEN);
+	key[0] = (uint8_t)sa->sa_family;
+	if (sa->sa_family == AF_INET)
+		memcpy(key + 1, &((const struct sockaddr_in *)(const void *)sa)
+		    ->sin_addr, 4);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(key + 1, &((const struct sockaddr_in6 *)(const void *)sa)
+		    ->sin6_addr, 16);
+}
+
 /* True for 127.0.0.0/8 and ::1: where a listen address reaches no network. */
 int
 addr_is_loopback(const struct sockaddr *sa)

@@ -10,6 +10,9 @@
 /* Longest formatted address: "[v6%scope]:65535" plus NUL. */
 #define ADDR_STRLEN	(INET6_ADDRSTRLEN + 16)
 
+/* A host's address as bytes (family byte, then the address; no port). */
+#define ADDR_HOST_KEYLEN	17
+
 struct addr {
 	struct sockaddr_storage	ss;
 	socklen_t		len;
@@ -27,6 +30,7 @@ struct cidrlist {
 	size_t		 n;
 };
 
+void	 addr_host_key(const struct sockaddr *, uint8_t *);
 int	 addr_parse(const char *, struct addr *, char *, size_t);
 int	 cidrs_match(const struct cidrlist *, const struct sockaddr *);
 const char *addr_bad_source(const struct sockaddr *);

@@ -56,6 +56,7 @@ struct svc_conf {
 	unsigned		 reply_size;
 	unsigned		 rate, burst;	/* per source address; rate 0: off */
 	unsigned		 max_connections; /* echo */
+	unsigned		 per_source;	/* echo: connections per address */
 	unsigned		 idle_timeout;	/* echo, chat */
 	unsigned		 max_members;	/* chat */
 	char			*file;		/* dict */

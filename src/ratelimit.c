@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "addr.h"
 #include "hash.h"
 #include "ratelimit.h"
 
@@ -25,23 +26,11 @@ ratelimit_init(struct ratelimit *rl, unsigned rate, unsigned burst,
 	rl->seed = seed;
 }
 
-static void
-source_key(const struct sockaddr *sa, uint8_t key[17])
-{
-	memset(key, 0, 17);
-	key[0] = (uint8_t)sa->sa_family;
-	if (sa->sa_family == AF_INET)
-		memcpy(key + 1, &((const struct sockaddr_in *)(const void *)sa)
-		    ->sin_addr, 4);
-	else if (sa->sa_family == AF_INET6)
-		memcpy(key + 1, &((const struct sockaddr_in6 *)(const void *)sa)
-		    ->sin6_addr, 16);
-}
-
 static size_t
-slot_of(const struct ratelimit *rl, const uint8_t key[17])
+slot_of(const struct ratelimit *rl, const uint8_t key[ADDR_HOST_KEYLEN])
 {
-	return (size_t)(hash_seeded(key, 17, rl->seed) % RATELIMIT_SLOTS);
+	return (size_t)(hash_seeded(key, ADDR_HOST_KEYLEN, rl->seed) %
+	    RATELIMIT_SLOTS);
 }
 
 /* 1 if a datagram from sa may pass at now_ns, else 0. rate 0: always 1. */
@@ -49,12 +38,12 @@ int
 ratelimit_allow(struct ratelimit *rl, const struct sockaddr *sa, int64_t now_ns)
 {
 	struct ratelimit_slot *s;
-	uint8_t key[17];
+	uint8_t key[ADDR_HOST_KEYLEN];
 	double refill;
 
 	if (rl->rate == 0)
 		return 1;
-	source_key(sa, key);
+	addr_host_key(sa, key);
 	s = &rl->slots[slot_of(rl, key)];
 	if (memcmp(s->key, key, sizeof key) != 0 || s->last_ns == 0) {
 		memcpy(s->key, key, sizeof key);

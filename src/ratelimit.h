@@ -6,10 +6,12 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "addr.h"
+
 #define RATELIMIT_SLOTS	4096
 
 struct ratelimit_slot {
-	uint8_t		key[17];	/* family byte + address; no port */
+	uint8_t		key[ADDR_HOST_KEYLEN];
 	double		tokens;
 	int64_t		last_ns;
 };

@@ -23,7 +23,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "conn_limit.h"
 #include "daemon.h"
+#include "hash.h"
 #include "log.h"
 #include "service.h"
 #include "sock.h"
@@ -40,6 +42,7 @@ struct echo_conn {
 	LIST_ENTRY(echo_conn)	 entry;
 	struct svc_echo		*s;
 	struct bufferevent	*bev;
+	struct sockaddr_storage	 peer;		/* counted in s->per_source */
 	int			 closing;	/* free once output is flushed */
 };
 
@@ -51,7 +54,9 @@ struct svc_echo {
 	struct event		*retry;		/* re-enables accepting */
 	LIST_HEAD(, echo_conn)	 conns;
 	size_t			 nconns;
+	struct conn_limit	 per_source;
 	uint64_t		 accepted, refused, timed_out, bytes, denied;
+	uint64_t		 refused_source;
 	struct log_limit	 deny_log;
 	int			 stopping;
 };
@@ -60,6 +65,8 @@ static const struct conf_key echo_keys[] = {
 	CONF_ALLOW_FROM(CONF_ANYONE),
 	{ "max_connections", CONF_UINT, "10000", 1, 1000000,
 	    offsetof(struct svc_conf, max_connections) },
+	{ "per_source", CONF_UINT, "0", 0, 1000000,
+	    offsetof(struct svc_conf, per_source) },
 	{ "idle_timeout", CONF_UINT, "300", 0, 604800,
 	    offsetof(struct svc_conf, idle_timeout) },
 	CONF_KEY_END
@@ -71,6 +78,7 @@ echo_conn_free(struct echo_conn *c)
 	struct svc_echo *s = c->s;
 
 	LIST_REMOVE(c, entry);
+	conn_limit_give(&s->per_source, (struct sockaddr *)&c->peer);
 	bufferevent_free(c->bev);
 	free(c);
 	s->nconns--;
@@ -214,7 +222,8 @@ echo_event_cb(struct bufferevent *bev, short what, void *arg)
 
 /* Sets up a bufferevent for an accepted socket, which it owns from here. */
 static int
-echo_conn_new(struct svc_echo *s, evutil_socket_t fd)
+echo_conn_new(struct svc_echo *s, evutil_socket_t fd, const struct sockaddr *sa,
+    socklen_t salen)
 {
 	struct timeval tv = { (time_t)s->conf->idle_timeout, 0 };
 	struct echo_conn *c;
@@ -234,6 +243,8 @@ echo_conn_new(struct svc_echo *s, evutil_socket_t fd)
 		return -1;
 	}
 	c->s = s;
+	memcpy(&c->peer, sa, (size_t)salen < sizeof c->peer ?
+	    (size_t)salen : sizeof c->peer);
 	bufferevent_setcb(c->bev, echo_read_cb, echo_write_cb, echo_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, ECHO_LOW_WATER, 0);
 	/* Writes go out directly; the write event waits only for leftovers. */
@@ -250,6 +261,31 @@ echo_conn_new(struct svc_echo *s, evutil_socket_t fd)
 	return 0;
 }
 
+/* Counts the connection against its source's per_source limit, or closes it. */
+static int
+echo_admit_source(struct svc_echo *s, evutil_socket_t fd,
+    const struct sockaddr *sa)
+{
+	char peer[ADDR_STRLEN];
+
+	switch (conn_limit_take(&s->per_source, sa, s->conf->per_source)) {
+	case 1:
+		return 1;
+	case 0:
+		s->refused_source++;
+		log_debug("%s: %s refused: per_source limit of %u reached",
+		    s->conf->name, addr_format(sa, peer, sizeof peer),
+		    s->conf->per_source);
+		break;
+	default:
+		log_warnx("%s: %s dropped: out of memory", s->conf->name,
+		    addr_format(sa, peer, sizeof peer));
+		break;
+	}
+	close(fd);
+	return 0;
+}
+
 static void
 echo_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -258,7 +294,6 @@ echo_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	char peer[ADDR_STRLEN];
 
 	(void)l;
-	(void)salen;
 	if (!tcp_admit(s->conf, &s->deny_log, sa)) {
 		s->denied++;
 		close(fd);
@@ -271,7 +306,10 @@ echo_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
-	if (echo_conn_new(s, fd) == -1) {
+	if (!echo_admit_source(s, fd, sa))
+		return;
+	if (echo_conn_new(s, fd, sa, (socklen_t)salen) == -1) {
+		conn_limit_give(&s->per_source, sa);
 		log_warnx("%s: %s dropped: out of memory", s->conf->name,
 		    addr_format(sa, peer, sizeof peer));
 		return;
@@ -312,9 +350,15 @@ echo_create(struct daemon *d, const struct svc_conf *conf, char *err,
     size_t errlen)
 {
 	struct svc_echo *s = calloc(1, sizeof *s);
+	size_t expected = conf->max_connections < 4096 ? conf->max_connections :
+	    4096;
 
-	if (s == NULL || (s->retry = evtimer_new(d->base, echo_retry_cb, s)) == NULL) {
+	if (s == NULL || conn_limit_init(&s->per_source, expected,
+	    hash_random_seed()) == -1 ||
+	    (s->retry = evtimer_new(d->base, echo_retry_cb, s)) == NULL) {
 		snprintf(err, errlen, "out of memory");
+		if (s != NULL)
+			conn_limit_free(&s->per_source);
 		free(s);
 		return NULL;
 	}
@@ -401,6 +445,7 @@ echo_free(void *arg)
 		echo_conn_free(LIST_FIRST(&s->conns));
 	echo_close_listeners(s);
 	event_free(s->retry);
+	conn_limit_free(&s->per_source);
 	free(s);
 }
 
@@ -412,6 +457,7 @@ echo_stats(void *arg, struct stats *st)
 	stats_put(st, s->conf->name, "connections", s->nconns);
 	stats_put(st, s->conf->name, "connections_accepted", s->accepted);
 	stats_put(st, s->conf->name, "refused_max_connections", s->refused);
+	stats_put(st, s->conf->name, "refused_per_source", s->refused_source);
 	stats_put(st, s->conf->name, "closed_timeout", s->timed_out);
 	stats_put(st, s->conf->name, "refused_allow_from", s->denied);
 	stats_put(st, s->conf->name, "bytes_in", s->bytes);

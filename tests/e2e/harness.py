@@ -105,6 +105,13 @@ class Daemon:
                                          % (pattern, "\n".join(self.lines)))
                 self.cond.wait(min(left, 0.5))
 
+    def stats(self, name):
+        """Service name's counters from a SIGUSR1 stats line, as a dict."""
+        mark = len(self.snapshot())
+        self.send_signal(signal.SIGUSR1)
+        line = self.wait_log(r"stats: %s:" % re.escape(name), start=mark)
+        return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+
     def addr(self, name, index=0):
         """(family, (host, port)) of service name's index-th socket."""
         _, family, host, port = self.ports[name][index]

@@ -161,6 +161,36 @@ class EchoTest(unittest.TestCase):
             time.sleep(0.05)
         b.close()
 
+    def test_per_source_limits_connections_from_one_address(self):
+        d = self.daemon(per_source=2)
+        _, addr = d.addr("echo")
+        _, addr6 = d.addr("echo", 1)
+        a = socket.create_connection(addr)
+        b = socket.create_connection(addr)
+        for s in (a, b):
+            s.settimeout(2 * SLOW)
+            s.sendall(b"hi")
+            self.assertEqual(s.recv(10), b"hi")
+        with socket.create_connection(addr) as c:
+            self.assertTrue(closed_within(c, 3))
+        self.assertEqual(d.stats("echo")["refused_per_source"], 1)
+        # Another source address is not affected.
+        self.assertEqual(echo_roundtrip(addr6, b"v6", socket.AF_INET6), b"v6")
+        a.close()
+        deadline = time.monotonic() + 3 * SLOW
+        while True:
+            with socket.create_connection(addr) as c:
+                c.settimeout(1 * SLOW)
+                try:
+                    c.sendall(b"again")
+                    if c.recv(10) == b"again":
+                        break
+                except (ConnectionResetError, socket.timeout):
+                    pass
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        b.close()
+
     def test_sigterm_drains_pending_output_and_exits_zero(self):
         d = self.daemon()
         _, addr = d.addr("echo")

@@ -1,0 +1,26 @@
+/* conn_limit.h: open connections counted per source address. */
+#ifndef NETDEMO_CONN_LIMIT_H
+#define NETDEMO_CONN_LIMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+
+struct conn_source;
+
+struct conn_limit {
+	struct conn_source	**buckets;
+	size_t			  nbuckets;
+	size_t			  nsources;
+	uint64_t		  seed;
+};
+
+int	conn_limit_init(struct conn_limit *, size_t, uint64_t);
+void	conn_limit_free(struct conn_limit *);
+int	conn_limit_take(struct conn_limit *, const struct sockaddr *, unsigned);
+void	conn_limit_give(struct conn_limit *, const struct sockaddr *);
+unsigned conn_limit_count(const struct conn_limit *, const struct sockaddr *);
+
+#endif
