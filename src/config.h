@@ -69,6 +69,7 @@ struct svc_conf {
 	struct cidrlist		 allow_from;
 	char			*user;
 	char			*group;
+	char			*key_file;	/* exec: "" when requests are unsigned */
 };
 
 struct config {

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "exec_auth.h"
 #include "exec_child.h"
 #include "log.h"
 #include "udp.h"
@@ -48,14 +49,19 @@ struct svc_exec {
 	struct udp_front	*udp;
 	struct exec_child_spec	 spec;		/* how children start */
 	char			*words;		/* max_request + 1 bytes */
+	struct auth_key		 key;		/* key_file's; no bytes: unsigned */
+	struct auth_replay	*replay;	/* kept across reloads */
 	const struct svc_conf	*staged_conf;	/* prepared by a reload */
 	struct exec_child_spec	 staged_spec;
 	char			*staged_words;
+	struct auth_key		 staged_key;
 	char			*argv[WORDS_MAX];
 	LIST_HEAD(, exec_job)	 jobs;
 	size_t			 njobs;
 	int			 stopping;
 	uint64_t		 runs, refused, busy;
+	uint64_t		 auth_dropped[AUTH_NVERDICTS];
+	struct log_limit	 auth_log[AUTH_NVERDICTS];
 };
 
 int	job_start(struct svc_exec *, const struct udp_peer *, const char *,

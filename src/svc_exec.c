@@ -41,6 +41,8 @@ static const struct conf_key exec_keys[] = {
 	CONF_ALLOW_FROM(CONF_LOOPBACK),
 	{ "user", CONF_STRING, "", 0, 0, offsetof(struct svc_conf, user) },
 	{ "group", CONF_STRING, "", 0, 0, offsetof(struct svc_conf, group) },
+	{ "key_file", CONF_STRING, "", 0, 0,
+	    offsetof(struct svc_conf, key_file) },
 	CONF_KEY_END
 };
 
@@ -60,19 +62,25 @@ exec_check(const struct svc_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "group: needs user as well");
 		return -1;
 	}
+	if (conf->key_file[0] != '\0' && conf->key_file[0] != '/' &&
+	    strncmp(conf->key_file, "cred:", 5) != 0) {
+		snprintf(err, errlen, "key_file: '%s' is neither an absolute path"
+		    " nor cred:NAME", conf->key_file);
+		return -1;
+	}
 	return 0;
 }
 
 /* The reply for a request that starts no command, or NULL once it runs. */
 static const char *
-exec_try(struct svc_exec *s, const struct udp_req *req, char *msg, size_t len)
+exec_try(struct svc_exec *s, const struct udp_req *req, const char *cmd,
+    size_t cmdlen, char *msg, size_t len)
 {
 	char prog[4096], why[256];
 	const char *bad = NULL;
 	int argc;
 
-	argc = words_split(req->data, req->len, s->words, s->argv, WORDS_MAX,
-	    &bad);
+	argc = words_split(cmd, cmdlen, s->words, s->argv, WORDS_MAX, &bad);
 	if (argc == -1)
 		snprintf(msg, len, "error: %s", bad);
 	else if (argc == 0)
@@ -94,14 +102,47 @@ exec_try(struct svc_exec *s, const struct udp_req *req, char *msg, size_t len)
 	return msg;
 }
 
+/*
+ * With a key_file, a request must carry a valid signature; those that do
+ * not are dropped without a reply (an answer would tell a prober what it
+ * got wrong) and counted. Returns 1 with the command, else 0.
+ */
+static int
+exec_authenticate(struct svc_exec *s, const struct udp_req *req,
+    const char **cmd, size_t *cmdlen)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&req->peer.addr;
+	char peer[ADDR_STRLEN];
+	enum auth_verdict v;
+
+	if (s->key.bytes == NULL) {
+		*cmd = req->data;
+		*cmdlen = req->len;
+		return 1;
+	}
+	v = auth_verify(&s->key, s->replay, req->data, req->len,
+	    (int64_t)time(NULL), cmd, cmdlen);
+	if (v == AUTH_OK)
+		return 1;
+	s->auth_dropped[v]++;
+	log_limited(&s->auth_log[v], LOG_LVL_WARNING, "%s: datagram from %s"
+	    " dropped: signature %s", s->conf->name,
+	    addr_format(sa, peer, sizeof peer), auth_verdict_name(v));
+	return 0;
+}
+
 static void
 exec_request(void *arg, const struct udp_req *req)
 {
 	struct svc_exec *s = arg;
 	const struct sockaddr *sa = (const struct sockaddr *)&req->peer.addr;
 	char msg[512], peer[ADDR_STRLEN];
+	const char *cmd;
+	size_t cmdlen;
 
-	if (exec_try(s, req, msg, sizeof msg) != NULL) {
+	if (!exec_authenticate(s, req, &cmd, &cmdlen))
+		return;
+	if (exec_try(s, req, cmd, cmdlen, msg, sizeof msg) != NULL) {
 		log_info("%s: %s: %s", s->conf->name,
 		    addr_format(sa, peer, sizeof peer), msg);
 		udp_reply_str(&req->peer, msg);
@@ -152,9 +193,9 @@ exec_resolve_user(const struct svc_conf *conf, struct exec_child_spec *spec,
  */
 static int
 exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
-    char **words, char *err, size_t errlen)
+    char **words, struct auth_key *key, char *err, size_t errlen)
 {
-	char prog[4096];
+	char prog[4096], why[4200];
 	size_t i;
 
 	memset(spec, 0, sizeof *spec);
@@ -168,8 +209,16 @@ exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
 	spec->env[1] = "LANG=C.UTF-8";
 	if (exec_resolve_user(conf, spec, err, errlen) == -1)
 		goto fail;
-	service_warn_exposure(conf, "whoever allow_from admits can run the"
-	    " allowlisted commands");
+	memset(key, 0, sizeof *key);
+	if (conf->key_file[0] != '\0' &&
+	    auth_key_load(conf->key_file, key, why, sizeof why) == -1) {
+		snprintf(err, errlen, "key_file: %s", why);
+		goto fail;
+	}
+	if (key->bytes == NULL)
+		service_warn_exposure(conf, "whoever allow_from admits can run"
+		    " the allowlisted commands (set key_file to require"
+		    " signed requests)");
 	for (i = 0; i < conf->allow.n; i++)
 		if (allowlist_resolve(conf->allow.v[i], conf->path, prog,
 		    sizeof prog) == -1)
@@ -196,9 +245,28 @@ exec_free(void *arg)
 	udp_close(s->udp);
 	free(s->spec.env[0]);
 	free(s->words);
+	auth_key_free(&s->key);
 	free(s->staged_spec.env[0]);
 	free(s->staged_words);
+	auth_key_free(&s->staged_key);
+	auth_replay_free(s->replay);
 	free(s);
+}
+
+static void	exec_commit(void *, int);
+
+/* A key needs the replay memory; it outlives reloads, so made only once. */
+static int
+exec_replay_ready(struct svc_exec *s, const struct auth_key *key, char *err,
+    size_t errlen)
+{
+	if (key->bytes == NULL || s->replay != NULL)
+		return 0;
+	if ((s->replay = auth_replay_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 static void *
@@ -211,8 +279,12 @@ exec_create(struct daemon *d, const struct svc_conf *conf, char *err,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (exec_setup(conf, &s->spec, &s->words, err, errlen) == -1) {
+	if (exec_setup(conf, &s->spec, &s->words, &s->key, err, errlen) == -1) {
 		free(s);
+		return NULL;
+	}
+	if (exec_replay_ready(s, &s->key, err, errlen) == -1) {
+		exec_free(s);
 		return NULL;
 	}
 	s->d = d;
@@ -235,9 +307,13 @@ exec_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
 {
 	struct svc_exec *s = arg;
 
-	if (exec_setup(conf, &s->staged_spec, &s->staged_words, err,
-	    errlen) == -1)
+	if (exec_setup(conf, &s->staged_spec, &s->staged_words,
+	    &s->staged_key, err, errlen) == -1)
 		return -1;
+	if (exec_replay_ready(s, &s->staged_key, err, errlen) == -1) {
+		exec_commit(s, 0);
+		return -1;
+	}
 	s->staged_conf = conf;
 	return 0;
 }
@@ -251,17 +327,21 @@ exec_commit(void *arg, int apply)
 	if (apply) {
 		free(s->words);
 		free(s->spec.env[0]);
+		auth_key_free(&s->key);
 		s->words = s->staged_words;
 		s->spec = s->staged_spec;
+		s->key = s->staged_key;
 		s->conf = s->staged_conf;
 		udp_set_conf(s->udp, s->conf);
 	} else {
 		free(s->staged_words);
 		free(s->staged_spec.env[0]);
+		auth_key_free(&s->staged_key);
 	}
 	s->staged_words = NULL;
 	s->staged_conf = NULL;
 	memset(&s->staged_spec, 0, sizeof s->staged_spec);
+	memset(&s->staged_key, 0, sizeof s->staged_key);
 }
 
 /* Stops taking requests and asks every job's group to end. */
@@ -287,12 +367,21 @@ static void
 exec_stats(void *arg, struct stats *st)
 {
 	struct svc_exec *s = arg;
+	static const char *const auth_stat_names[AUTH_NVERDICTS] = {
+		NULL, "dropped_auth_malformed", "dropped_auth_stale",
+		"dropped_auth_bad_mac", "dropped_auth_replayed",
+		"dropped_auth_replay_full",
+	};
+	enum auth_verdict v;
 
 	udp_put_stats(s->udp, st);
 	stats_put(st, s->conf->name, "jobs", s->njobs);
 	stats_put(st, s->conf->name, "runs", s->runs);
 	stats_put(st, s->conf->name, "refused_not_allowed", s->refused);
 	stats_put(st, s->conf->name, "refused_busy", s->busy);
+	for (v = AUTH_MALFORMED; v < AUTH_NVERDICTS; v++)
+		stats_put(st, s->conf->name, auth_stat_names[v],
+		    s->auth_dropped[v]);
 }
 
 const struct service svc_exec = {

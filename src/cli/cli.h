@@ -13,6 +13,7 @@
 struct cli_opts {
 	double		 timeout;	/* seconds; < 0 when not given */
 	const char	*nick;
+	const char	*key_file;	/* exec: sign requests with this key */
 	const char	*prog;		/* "netdemo-cli dict", for messages */
 };
 

@@ -37,7 +37,7 @@ dict_one(struct cli_target *t, const char *word, double timeout,
 int
 cmd_dict(int argc, char **argv)
 {
-	struct cli_opts o = { -1, NULL, "netdemo-cli dict" };
+	struct cli_opts o = { -1, NULL, NULL, "netdemo-cli dict" };
 	struct cli_target t;
 	char *line = NULL;
 	size_t cap = 0;

@@ -1,10 +1,13 @@
 /* cmd_exec.c: netdemo-cli exec HOST:PORT [COMMAND...]: run a remote command. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "cli.h"
+#include "exec_auth.h"
 
 /* The service's default timeout (5 s) plus a margin. */
 #define EXEC_DEFAULT_TIMEOUT	8.0
@@ -12,12 +15,15 @@
 static void
 exec_usage(void)
 {
-	printf("usage: netdemo-cli exec [--timeout S] HOST:PORT [COMMAND [ARG...]]\n"
+	printf("usage: netdemo-cli exec [--timeout S] [--key-file F] HOST:PORT"
+	    " [COMMAND [ARG...]]\n"
 	    "Runs the command on the exec service and prints its output; the\n"
 	    "status (\"[exit 0]\") goes to stderr. Without a command, runs each line\n"
 	    "of stdin. Exit status 0 when every command exited 0, 1 when one did\n"
 	    "not or was refused, 2 when the service did not answer within S seconds\n"
-	    "(default 8). A request is never sent twice: it would run twice.\n");
+	    "(default 8). A request is never sent twice: it would run twice.\n"
+	    "--key-file F signs each request with the key in F (the service's\n"
+	    "key_file); a service with a key drops unsigned requests unanswered.\n");
 }
 
 static int
@@ -79,13 +85,24 @@ exec_reply(const char *buf, size_t n, int first)
 /* Runs one command line; returns its exit status for netdemo-cli. */
 static int
 exec_one(struct cli_target *t, const char *cmd, double timeout,
-    const char *prog)
+    const struct auth_key *key, const char *prog)
 {
 	static char buf[65536];
+	static char req[65536];
+	int reqlen = (int)strlen(cmd);
 	ssize_t n;
 	int rc;
 
-	n = cli_udp_ask(t, cmd, strlen(cmd), timeout, 1, buf, sizeof buf, prog);
+	if (key->bytes != NULL) {
+		reqlen = auth_sign(key, (int64_t)time(NULL), cmd, strlen(cmd), req,
+		    sizeof req);
+		if (reqlen == -1) {
+			fprintf(stderr, "%s: command too long\n", prog);
+			return CLI_EXIT_FAIL;
+		}
+		cmd = req;
+	}
+	n = cli_udp_ask(t, cmd, (size_t)reqlen, timeout, 1, buf, sizeof buf, prog);
 	if (n == -1)
 		return CLI_EXIT_UNREACHABLE;
 	for (rc = exec_reply(buf, (size_t)n, 1); rc == -1;
@@ -138,16 +155,40 @@ join_words(int n, char **w, const char *prog)
 	return out;
 }
 
+/* Loads --key-file's key; a relative path is taken from the current folder. */
+static int
+exec_load_key(const char *file, struct auth_key *key, const char *prog)
+{
+	char abs[PATH_MAX], err[PATH_MAX + 200];
+
+	memset(key, 0, sizeof *key);
+	if (file == NULL)
+		return 0;
+	if (file[0] != '/' && strncmp(file, "cred:", 5) != 0) {
+		if (realpath(file, abs) == NULL) {
+			perror(file);
+			return -1;
+		}
+		file = abs;
+	}
+	if (auth_key_load(file, key, err, sizeof err) == -1) {
+		fprintf(stderr, "%s: --key-file: %s\n", prog, err);
+		return -1;
+	}
+	return 0;
+}
+
 int
 cmd_exec(int argc, char **argv)
 {
-	struct cli_opts o = { -1, NULL, "netdemo-cli exec" };
+	struct cli_opts o = { -1, NULL, NULL, "netdemo-cli exec" };
+	struct auth_key key;
 	struct cli_target t;
 	char *line = NULL, *cmd;
 	size_t cap = 0;
 	int i, rc = CLI_EXIT_OK, r;
 
-	if ((i = cli_parse_opts(argc, argv, &o, "t", exec_usage)) == -1)
+	if ((i = cli_parse_opts(argc, argv, &o, "tk", exec_usage)) == -1)
 		return CLI_EXIT_UNREACHABLE;
 	if (i >= argc) {
 		fprintf(stderr, "%s: HOST:PORT missing (see --help)\n", o.prog);
@@ -155,21 +196,27 @@ cmd_exec(int argc, char **argv)
 	}
 	if (o.timeout < 0)
 		o.timeout = EXEC_DEFAULT_TIMEOUT;
-	if (cli_resolve(&t, argv[i++], SOCK_DGRAM, o.prog) == -1)
+	if (exec_load_key(o.key_file, &key, o.prog) == -1)
+		return CLI_EXIT_FAIL;
+	if (cli_resolve(&t, argv[i++], SOCK_DGRAM, o.prog) == -1) {
+		auth_key_free(&key);
 		return CLI_EXIT_UNREACHABLE;
+	}
 	if (i < argc) {
 		if ((cmd = join_words(argc - i, argv + i, o.prog)) == NULL)
 			rc = CLI_EXIT_FAIL;
 		else
-			rc = exec_one(&t, cmd, o.timeout, o.prog);
+			rc = exec_one(&t, cmd, o.timeout, &key, o.prog);
 		free(cmd);
 	} else {
 		while (rc != CLI_EXIT_UNREACHABLE &&
 		    cli_read_line(&line, &cap) != NULL)
-			if ((r = exec_one(&t, line, o.timeout, o.prog)) > rc)
+			if ((r = exec_one(&t, line, o.timeout, &key,
+			    o.prog)) > rc)
 				rc = r;
 	}
 	free(line);
 	cli_target_free(&t);
+	auth_key_free(&key);
 	return rc;
 }

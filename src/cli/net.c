@@ -25,6 +25,7 @@ cli_parse_opts(int argc, char **argv, struct cli_opts *o, const char *allowed,
 	static const struct option longopts[] = {
 		{ "timeout", required_argument, NULL, 't' },
 		{ "nick", required_argument, NULL, 'n' },
+		{ "key-file", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -32,7 +33,7 @@ cli_parse_opts(int argc, char **argv, struct cli_opts *o, const char *allowed,
 	int ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+t:n:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+t:n:k:h", longopts, NULL)) != -1) {
 		if (ch != 'h' && ch != '?' && strchr(allowed, ch) == NULL)
 			ch = '?';
 		switch (ch) {
@@ -46,6 +47,9 @@ cli_parse_opts(int argc, char **argv, struct cli_opts *o, const char *allowed,
 			break;
 		case 'n':
 			o->nick = optarg;
+			break;
+		case 'k':
+			o->key_file = optarg;
 			break;
 		case 'h':
 			usage();

@@ -37,12 +37,13 @@ def parse_addr(text):
 class Daemon:
     """One netdemo process; use as a context manager."""
 
-    def __init__(self, config, files=None, args=()):
+    def __init__(self, config, files=None, args=(), env=None):
         self.dir = tempfile.TemporaryDirectory(prefix="netdemo-e2e-")
         for name, content in (files or {}).items():
             self.write(name, content)
         self.config = self.write("netdemo.ini", config)
         self.args = list(args)
+        self.env = dict(os.environ, **(env or {}))
         self.lines = []
         self.cond = threading.Condition()
         self.proc = None
@@ -63,7 +64,7 @@ class Daemon:
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True,
-                                     errors="replace")
+                                     errors="replace", env=self.env)
         threading.Thread(target=self._read, args=(self.proc.stderr,),
                          daemon=True).start()
         self.wait_log(r"netdemo running", timeout)

@@ -1,0 +1,45 @@
+/*
+ * exec_auth.h: signed exec requests, "v1 UNIXTIME HEXMAC COMMAND", with an
+ * HMAC-SHA256 key from a file. Shared by the daemon and netdemo-cli.
+ */
+#ifndef NETDEMO_EXEC_AUTH_H
+#define NETDEMO_EXEC_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AUTH_KEY_MIN	32	/* bytes */
+#define AUTH_KEY_MAX	4096
+#define AUTH_WINDOW	30	/* seconds a request's time may be off */
+#define AUTH_MAC_HEXLEN	64
+/* "v1 " + a 19-digit time + " " + the MAC + " ": what signing adds. */
+#define AUTH_OVERHEAD	(3 + 19 + 1 + AUTH_MAC_HEXLEN + 1)
+
+struct auth_key {
+	unsigned char	*bytes;
+	size_t		 len;
+};
+
+enum auth_verdict {
+	AUTH_OK,
+	AUTH_MALFORMED,		/* not "v1 UNIXTIME HEXMAC COMMAND" */
+	AUTH_STALE,		/* time more than AUTH_WINDOW off */
+	AUTH_BAD_MAC,
+	AUTH_REPLAYED,		/* this MAC was seen in the last minute */
+	AUTH_REPLAY_FULL,	/* too many recent requests to remember */
+	AUTH_NVERDICTS
+};
+
+struct auth_replay;
+
+int		 auth_key_load(const char *, struct auth_key *, char *, size_t);
+void		 auth_key_free(struct auth_key *);
+int		 auth_sign(const struct auth_key *, int64_t, const char *,
+		    size_t, char *, size_t);
+struct auth_replay *auth_replay_new(void);
+void		 auth_replay_free(struct auth_replay *);
+enum auth_verdict auth_verify(const struct auth_key *, struct auth_replay *,
+		    const char *, size_t, int64_t, const char **, size_t *);
+const char	*auth_verdict_name(enum auth_verdict);
+
+#endif
