@@ -37,7 +37,14 @@ struct udp_sock {
 	struct udp_front	*front;
 	int			 fd;
 	uint16_t		 port;		/* bound, for the loop guard */
+	int			 pktinfo;	/* wildcard: learn each destination */
 	struct event		*ev;
+};
+
+/* Control data, aligned as a cmsghdr must be. */
+union udp_ctl {
+	struct cmsghdr		 align;
+	char			 buf[UDP_LOCAL_CTLLEN];
 };
 
 struct udp_front {
@@ -59,6 +66,7 @@ struct udp_front {
 	struct mmsghdr		 inmsg[UDP_VLEN], outmsg[UDP_VLEN];
 	struct iovec		 iniov[UDP_VLEN], outiov[UDP_VLEN];
 	struct sockaddr_storage	 inaddr[UDP_VLEN], outaddr[UDP_VLEN];
+	union udp_ctl		 inctl[UDP_VLEN], outctl[UDP_VLEN];
 	int			 nout;		/* replies queued */
 	int			 batch_fd;	/* queue replies for it; -1: send now */
 };
@@ -182,7 +190,7 @@ static int udp_set_rate(struct udp_front *, const struct svc_conf *);
 
 /* Receives up to UDP_VLEN datagrams; returns how many, or -1. */
 static int
-udp_receive(struct udp_front *f, int fd)
+udp_receive(struct udp_front *f, const struct udp_sock *s)
 {
 	int k;
 
@@ -194,8 +202,12 @@ udp_receive(struct udp_front *f, int fd)
 		f->inmsg[k].msg_hdr.msg_iovlen = 1;
 		f->inmsg[k].msg_hdr.msg_name = &f->inaddr[k];
 		f->inmsg[k].msg_hdr.msg_namelen = sizeof f->inaddr[k];
+		if (s->pktinfo) {
+			f->inmsg[k].msg_hdr.msg_control = f->inctl[k].buf;
+			f->inmsg[k].msg_hdr.msg_controllen = sizeof f->inctl[k];
+		}
 	}
-	return recvmmsg(fd, f->inmsg, UDP_VLEN, MSG_DONTWAIT, NULL);
+	return recvmmsg(s->fd, f->inmsg, UDP_VLEN, MSG_DONTWAIT, NULL);
 }
 
 static void
@@ -213,7 +225,7 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 	req.peer.fd = fd;
 	f->batch_fd = fd;
 	for (i = 0; i < UDP_BATCH; i += UDP_VLEN) {
-		n = udp_receive(f, fd);
+		n = udp_receive(f, s);
 		/* EINTR, and an ICMP error reported here instead of a datagram. */
 		if (n == -1 && (errno == EINTR || errno == ECONNREFUSED ||
 		    errno == EHOSTUNREACH || errno == ENETUNREACH))
@@ -227,6 +239,10 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		for (k = 0; k < n; k++) {
 			req.peer.len = f->inmsg[k].msg_hdr.msg_namelen;
 			memcpy(&req.peer.addr, &f->inaddr[k], req.peer.len);
+			req.peer.local.family = 0;
+			if (s->pktinfo)
+				udp_local_from(&f->inmsg[k].msg_hdr,
+				    &req.peer.local);
 			udp_dispatch(&req, f->iniov[k].iov_base, f->inmsg[k].msg_len);
 		}
 		if (n < UDP_VLEN)
@@ -307,6 +323,7 @@ udp_queue(struct udp_front *f, const struct udp_peer *to, const char *buf,
 	h->msg_namelen = to->len;
 	h->msg_iov = &f->outiov[k];
 	h->msg_iovlen = 1;
+	udp_local_to(&to->local, h, f->outctl[k].buf);
 	return 0;
 }
 
@@ -314,14 +331,22 @@ static int
 udp_send(const struct udp_peer *to, const char *buf, size_t len)
 {
 	struct udp_stats *st = &to->front->stats;
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+	struct msghdr m;
+	union udp_ctl ctl;
 	int tries;
 
 	if (to->fd == to->front->batch_fd && len <= UDP_MAX_DGRAM)
 		return udp_queue(to->front, to, buf, len);
 
+	memset(&m, 0, sizeof m);
+	m.msg_name = (void *)(uintptr_t)&to->addr;
+	m.msg_namelen = to->len;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	udp_local_to(&to->local, &m, ctl.buf);
 	for (tries = 0; tries < 2; tries++) {
-		if (sendto(to->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
-		    (const struct sockaddr *)&to->addr, to->len) != -1) {
+		if (sendmsg(to->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) != -1) {
 			st->replies++;
 			st->bytes_out += len;
 			return 0;
@@ -391,6 +416,14 @@ udp_open_sock(struct udp_front *f, struct event_base *base,
 		return -1;
 	s->front = f;
 	s->port = sock_local_port(s->fd);
+	if ((s->pktinfo = udp_local_enable(s->fd,
+	    (const struct sockaddr *)&a->ss)) == -1) {
+		snprintf(err, errlen, "%s: destination addresses: %s",
+		    addr_format((const struct sockaddr *)&a->ss, name,
+		    sizeof name), strerror(errno));
+		close(s->fd);
+		return -1;
+	}
 	if (daemon_udp_port_add(f->d, s->port) == -1) {
 		snprintf(err, errlen, "out of memory");
 		close(s->fd);

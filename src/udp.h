@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "config.h"
+#include "udp_local.h"
 
 /* The keys every UDP kind shares, as rows of its conf_key table. */
 #define UDP_CONF_KEYS							\
@@ -40,6 +41,7 @@ struct udp_peer {
 	int			 fd;
 	struct sockaddr_storage	 addr;
 	socklen_t		 len;
+	struct udp_local	 local;		/* where the request was sent */
 };
 
 /* One request, trimmed; data is valid only during the handler's call. */

@@ -1,4 +1,5 @@
 /* check_request.c: request trimming, UTF-8 validation and address parsing. */
+#include <arpa/inet.h>
 #include <check.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 #include "conn_limit.h"
 #include "ratelimit.h"
 #include "request.h"
+#include "udp_local.h"
 #include "utf8.h"
 #include "run_suite.h"
 
@@ -206,6 +208,81 @@ START_TEST(test_conn_limit)
 }
 END_TEST
 
+/* A received message whose control data holds one pktinfo. */
+static void
+pktinfo_msg(struct msghdr *m, void *ctl, int level, int type, const void *p,
+    size_t len)
+{
+	struct cmsghdr *cm = ctl;
+
+	memset(m, 0, sizeof *m);
+	memset(ctl, 0, UDP_LOCAL_CTLLEN);
+	m->msg_control = ctl;
+	m->msg_controllen = CMSG_SPACE(len);
+	cm->cmsg_level = level;
+	cm->cmsg_type = type;
+	cm->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(cm), p, len);
+}
+
+START_TEST(test_reply_source)
+{
+	union { struct cmsghdr h; char b[UDP_LOCAL_CTLLEN]; } in, out;
+	struct in_pktinfo p4, *o4;
+	struct in6_pktinfo p6, *o6;
+	struct udp_local local;
+	struct msghdr m, r;
+
+	memset(&p4, 0, sizeof p4);
+	p4.ipi_ifindex = 3;
+	inet_pton(AF_INET, "192.0.2.7", &p4.ipi_addr);
+	pktinfo_msg(&m, in.b, IPPROTO_IP, IP_PKTINFO, &p4, sizeof p4);
+	udp_local_from(&m, &local);
+	ck_assert_int_eq(local.family, AF_INET);
+	memset(&r, 0, sizeof r);
+	udp_local_to(&local, &r, out.b);
+	ck_assert_uint_eq(r.msg_controllen, CMSG_SPACE(sizeof p4));
+	ck_assert_int_eq(CMSG_FIRSTHDR(&r)->cmsg_type, IP_PKTINFO);
+	o4 = (struct in_pktinfo *)CMSG_DATA(CMSG_FIRSTHDR(&r));
+	/* From the destination, by whatever interface the route picks. */
+	ck_assert_uint_eq(o4->ipi_spec_dst.s_addr, p4.ipi_addr.s_addr);
+	ck_assert_int_eq(o4->ipi_ifindex, 0);
+
+	/* No reply can come from a broadcast or multicast address. */
+	inet_pton(AF_INET, "255.255.255.255", &p4.ipi_addr);
+	pktinfo_msg(&m, in.b, IPPROTO_IP, IP_PKTINFO, &p4, sizeof p4);
+	udp_local_from(&m, &local);
+	ck_assert_int_eq(local.family, 0);
+	udp_local_to(&local, &r, out.b);
+	ck_assert_ptr_null(r.msg_control);
+	inet_pton(AF_INET, "224.0.0.9", &p4.ipi_addr);
+	pktinfo_msg(&m, in.b, IPPROTO_IP, IP_PKTINFO, &p4, sizeof p4);
+	udp_local_from(&m, &local);
+	ck_assert_int_eq(local.family, 0);
+
+	memset(&p6, 0, sizeof p6);
+	p6.ipi6_ifindex = 2;
+	inet_pton(AF_INET6, "fe80::1", &p6.ipi6_addr);
+	pktinfo_msg(&m, in.b, IPPROTO_IPV6, IPV6_PKTINFO, &p6, sizeof p6);
+	udp_local_from(&m, &local);
+	ck_assert_int_eq(local.family, AF_INET6);
+	udp_local_to(&local, &r, out.b);
+	o6 = (struct in6_pktinfo *)CMSG_DATA(CMSG_FIRSTHDR(&r));
+	/* A link-local source keeps its interface. */
+	ck_assert_int_eq(memcmp(&o6->ipi6_addr, &p6.ipi6_addr, 16), 0);
+	ck_assert_int_eq(o6->ipi6_ifindex, 2);
+	inet_pton(AF_INET6, "ff02::1", &p6.ipi6_addr);
+	pktinfo_msg(&m, in.b, IPPROTO_IPV6, IPV6_PKTINFO, &p6, sizeof p6);
+	udp_local_from(&m, &local);
+	ck_assert_int_eq(local.family, 0);
+
+	/* No control data: the kernel chooses. */
+	memset(&m, 0, sizeof m);
+	udp_local_from(&m, &local);
+	ck_assert_int_eq(local.family, 0);
+}
+END_TEST
+
 static Suite *
 request_suite(void)
 {
@@ -220,6 +297,7 @@ request_suite(void)
 	tcase_add_test(tc, test_cidr_lists);
 	tcase_add_test(tc, test_rate_limit);
 	tcase_add_test(tc, test_conn_limit);
+	tcase_add_test(tc, test_reply_source);
 	suite_add_tcase(s, tc);
 	return s;
 }
