@@ -164,6 +164,7 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	d->stopping = 1;
+	reload_cancel(d);
 	log_notice("signal %d: stopping", (int)sig);
 	notify_send(&d->notify, "STOPPING=1\nSTATUS=stopping");
 	for (i = 0; i < d->nsvcs; i++)
@@ -199,7 +200,6 @@ static void
 reload_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
-	char err[512];
 
 	(void)sig;
 	(void)what;
@@ -209,15 +209,7 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	notify_reloading(&d->notify);
 	if (log_reopen() == -1)
 		log_warn("cannot reopen the log file");
-	if (reload_config(d, err, sizeof err) == -1) {
-		log_errorx("reload failed, still running the configuration loaded"
-		    " before: %s", err);
-		notify_send(&d->notify, "READY=1\nSTATUS=reload failed, running"
-		    " the previous configuration: %s", err);
-		return;
-	}
-	log_notice("reloaded: %zu service%s", d->nsvcs, d->nsvcs == 1 ? "" : "s");
-	notify_status_running(d);
+	reload_start(d);
 }
 
 static void
@@ -371,6 +363,7 @@ daemon_free(struct daemon *d)
 	sigaddset(&late, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &late, NULL);
 
+	reload_cancel(d);
 	for (i = 0; i < d->nsvcs; i++)
 		d->svcs[i].conf->kind->free(d->svcs[i].state);
 	free(d->svcs);

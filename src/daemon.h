@@ -15,6 +15,7 @@
 struct config;
 struct event;
 struct event_base;
+struct reload;
 struct svc_conf;
 struct service;
 
@@ -45,6 +46,7 @@ struct daemon {
 	size_t			 nudp_ports;
 	struct event		*ev_drain;	/* deadline for draining at stop */
 	LIST_HEAD(, child_watch) children;
+	struct reload		*reload;	/* a SIGHUP's plan in progress */
 	int			 stopping;
 };
 

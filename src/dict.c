@@ -4,15 +4,15 @@
  * The file's bytes stay in one buffer that the table points into, so a
  * table costs the file plus 24 bytes an entry plus 4 bytes a slot. Lines
  * that cannot be entries are skipped with a complaint naming the line.
- * The loader reads the file; the parser sees only bytes (and can be fuzzed).
+ * The parser sees only bytes (and can be fuzzed), and takes them in slices
+ * so a large file loads without holding up the event loop; dict_load.c
+ * reads the file.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "dict.h"
@@ -31,6 +31,13 @@ struct dict {
 	size_t			 nentries;
 	uint32_t		*slots;		/* entry index + 1; 0 is empty */
 	size_t			 mask;		/* slots - 1, a power of two less one */
+	/* Where dict_parse_some() goes on: lines before pos are in. */
+	size_t			 len, pos;
+	uint32_t		 lineno;
+	const char		*name;		/* for complaints */
+	struct diag		*diag;
+	int			 release_region; /* dict_release_some()'s place */
+	size_t			 release_off;
 };
 
 /* One line, cut into its parts. */
@@ -180,10 +187,11 @@ dict_parse_line(struct dict *d, const char *s, size_t len, uint32_t lineno,
 		    old->line);
 }
 
-static size_t
-count_lines(const char *s, size_t len)
+/* Lines in len bytes of text: one more than its line ends. */
+size_t
+dict_count_lines(const char *s, size_t len)
 {
-	size_t n = 1;
+	size_t n = 0;
 	const char *p = s, *end = s + len;
 
 	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
@@ -194,35 +202,58 @@ count_lines(const char *s, size_t len)
 }
 
 /*
- * Builds a dictionary over text, which it takes ownership of (text must be
- * len + 1 bytes). Returns NULL when out of memory.
+ * Starts a dictionary over text, which it takes ownership of (text must be
+ * len + 1 bytes, holding nlines line ends): an empty table sized for every
+ * line, to be filled by dict_parse_some(). name prefixes complaints, which
+ * go to diag (both must outlive the parsing). NULL when out of memory.
  */
-static struct dict *
-dict_build(char *text, size_t len, const char *name, struct diag *diag)
+struct dict *
+dict_new(char *text, size_t len, size_t nlines, const char *name,
+    struct diag *diag)
 {
 	struct dict *d = calloc(1, sizeof *d);
-	const char *line = text, *end = text + len, *nl;
-	uint32_t lineno = 1;
 
 	if (d == NULL) {
 		free(text);
 		return NULL;
 	}
 	d->text = text;
-	if (dict_alloc_table(d, count_lines(text, len)) == -1) {
+	d->len = len;
+	d->lineno = 1;
+	d->name = name;
+	d->diag = diag;
+	if (dict_alloc_table(d, nlines + 1) == -1) {
 		dict_free(d);
 		return NULL;
 	}
 	/* A byte-order mark from a Windows editor is not part of the first key. */
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		line += 3;
-	for (; line < end; line = nl + 1, lineno++) {
-		nl = memchr(line, '\n', (size_t)(end - line));
-		if (nl == NULL)
-			nl = end;
-		dict_parse_line(d, line, (size_t)(nl - line), lineno, name, diag);
-	}
+		d->pos = 3;
 	return d;
+}
+
+/*
+ * Parses up to maxlines more lines into the table, so a large file can be
+ * taken in slices between other work. Returns 1 while lines remain, else 0.
+ */
+int
+dict_parse_some(struct dict *d, size_t maxlines)
+{
+	const char *line, *end = d->text + d->len, *nl;
+
+	for (; maxlines > 0 && d->pos < d->len; maxlines--, d->lineno++) {
+		line = d->text + d->pos;
+		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			nl = end;
+		dict_parse_line(d, line, (size_t)(nl - line), d->lineno, d->name,
+		    d->diag);
+		d->pos = (size_t)(nl - d->text) + 1;
+	}
+	if (d->pos < d->len)
+		return 1;
+	d->name = NULL;		/* the caller's; not needed any more */
+	d->diag = NULL;
+	return 0;
 }
 
 /*
@@ -232,89 +263,18 @@ dict_build(char *text, size_t len, const char *name, struct diag *diag)
 struct dict *
 dict_parse(const char *text, size_t len, const char *name, struct diag *diag)
 {
+	struct dict *d;
 	char *copy;
 
 	if (len > DICT_MAX_FILE_SIZE || (copy = malloc(len + 1)) == NULL)
 		return NULL;
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	return dict_build(copy, len, name, diag);
-}
-
-/* Reads all of fd (at most max bytes) into a new buffer of *len + 1 bytes;
- * NULL with errno (EFBIG when larger). */
-static char *
-read_all(int fd, size_t max, size_t *len)
-{
-	struct stat st;
-	char *buf;
-	size_t off = 0;
-	ssize_t n;
-
-	if (fstat(fd, &st) == -1)
+	if ((d = dict_new(copy, len, dict_count_lines(copy, len), name,
+	    diag)) == NULL)
 		return NULL;
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if ((size_t)st.st_size > max) {
-		errno = EFBIG;
-		return NULL;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
-		return NULL;
-	/* Read at most the size seen: a file growing meanwhile is cut there. */
-	while (off < (size_t)st.st_size &&
-	    (n = read(fd, buf + off, (size_t)st.st_size - off)) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			free(buf);
-			return NULL;
-		}
-		off += (size_t)n;
-	}
-	buf[off] = '\0';
-	*len = off;
-	return buf;
-}
-
-/*
- * Loads the dictionary file at path, refusing one over max bytes. On failure
- * returns NULL and writes the reason, naming the file, into err.
- */
-struct dict *
-dict_load(const char *path, size_t max, struct diag *diag, char *err,
-    size_t errlen)
-{
-	struct dict *d;
-	size_t len = 0;
-	char *text;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	text = read_all(fd, max, &len);
-	if (text == NULL) {
-		if (errno == EFBIG)
-			snprintf(err, errlen, "%s: larger than max_file_size (%zu"
-			    " bytes)", path, max);
-		else
-			snprintf(err, errlen, "%s: %s", path, errno == EINVAL ?
-			    "not a regular file" : strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	close(fd);
-	if ((d = dict_build(text, len, path, diag)) == NULL)
-		snprintf(err, errlen, "%s: out of memory", path);
-	else if (d->nentries == 0) {
-		snprintf(err, errlen, "%s: no valid entries", path);
-		dict_free(d);
-		d = NULL;
-	}
+	while (dict_parse_some(d, SIZE_MAX))
+		;
 	return d;
 }
 
@@ -334,6 +294,40 @@ size_t
 dict_size(const struct dict *d)
 {
 	return d->nentries;
+}
+
+/*
+ * Gives back up to max bytes (a multiple of the page size) of a table
+ * nobody queries any more, so freeing a large one is spread over several
+ * calls instead of one long munmap. Only whole pages inside each block go,
+ * and free() still works on it after. Returns 1 while more is left.
+ */
+int
+dict_release_some(struct dict *d, size_t max)
+{
+	const struct { void *p; size_t len; } r[3] = {
+		{ d->text, d->len + 1 },
+		{ d->entries, d->nentries * sizeof *d->entries },
+		{ d->slots, (d->mask + 1) * sizeof *d->slots },
+	};
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start, end;
+	size_t n;
+
+	for (; d->release_region < 3; d->release_region++, d->release_off = 0) {
+		if (r[d->release_region].p == NULL)
+			continue;
+		start = ((uintptr_t)r[d->release_region].p + page - 1) & ~(page - 1);
+		end = ((uintptr_t)r[d->release_region].p +
+		    r[d->release_region].len) & ~(page - 1);
+		start += d->release_off;
+		if (start >= end)
+			continue;
+		n = end - start < max ? end - start : max;
+		(void)madvise((void *)start, n, MADV_DONTNEED);
+		d->release_off += n;
+		return 1;
+	}
+	return 0;
 }
 
 void

@@ -7,14 +7,27 @@
 #include "diag.h"
 
 struct dict;
+struct dict_load;
 
 /* The largest text dict_parse takes; dict_load takes its limit from the caller. */
 #define DICT_MAX_FILE_SIZE	((size_t)1 << 30)
 
+/* dict.c: the table and its parser. */
 struct dict	*dict_parse(const char *, size_t, const char *, struct diag *);
-struct dict	*dict_load(const char *, size_t, struct diag *, char *, size_t);
+size_t		 dict_count_lines(const char *, size_t);
+struct dict	*dict_new(char *, size_t, size_t, const char *, struct diag *);
+int		 dict_parse_some(struct dict *, size_t);
 const char	*dict_lookup(const struct dict *, const char *, size_t, size_t *);
 size_t		 dict_size(const struct dict *);
+int		 dict_release_some(struct dict *, size_t);
 void		 dict_free(struct dict *);
+
+/* dict_load.c: a file into a table, at once or in slices. */
+struct dict	*dict_load(const char *, size_t, struct diag *, char *, size_t);
+struct dict_load *dict_load_begin(const char *, size_t, struct diag *, char *,
+		    size_t);
+int		 dict_load_step(struct dict_load *, char *, size_t);
+struct dict	*dict_load_take(struct dict_load *);
+void		 dict_load_free(struct dict_load *);
 
 #endif

@@ -8,6 +8,12 @@
  * (bound before the old one closes); sections no longer there close. Any
  * error on the way (a typo, a port in use, a missing dictionary) undoes
  * what was prepared and leaves everything running as it was.
+ *
+ * Preparing may take a while (a large dictionary loads in slices between
+ * datagrams), so a reload is a plan that completes when the last kept
+ * section says its staging is done (reload_continue()); meanwhile the old
+ * configuration serves. Another SIGHUP starts the plan over; stopping
+ * drops it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +22,21 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 #include "reload.h"
 #include "service.h"
 
 /* The plan for one section of the new file. */
 struct step {
 	struct svc_run	 run;
-	int		 kept;		/* an old instance, prepared */
+	int		 kept;		/* an old instance, being prepared */
+	int		 pending;	/* its staging goes on in the background */
+};
+
+struct reload {
+	struct config	*conf;		/* the new file */
+	struct step	*steps;
+	size_t		 n;
 };
 
 /* Where a reload's errors go: the log, and the first into a buffer. */
@@ -72,15 +86,18 @@ plan_step(struct daemon *d, const struct svc_conf *sc, struct step *st,
 {
 	struct svc_run *old = find_running(d, sc->name);
 	char err[1024] = "";
+	int rc;
 
 	st->run.conf = sc;
 	if (old != NULL && same_listen(old->conf, sc)) {
 		st->run.state = old->state;
-		if (sc->kind->prepare(old->state, sc, err, sizeof err) == -1) {
+		if ((rc = sc->kind->prepare(old->state, sc, err,
+		    sizeof err)) == -1) {
 			diag_add(diag, "%s: [%s] %s", path, sc->name, err);
 			return -1;
 		}
 		st->kept = 1;
+		st->pending = rc == 1;
 		return 0;
 	}
 	if ((st->run.state = sc->kind->create(d, sc, err, sizeof err)) == NULL ||
@@ -111,75 +128,175 @@ undo_steps(struct step *steps, size_t n)
 }
 
 /* Applies the plan: kept instances commit, old ones not kept close. */
-static void
-apply_steps(struct daemon *d, struct config *conf, struct step *steps,
-    size_t n, struct svc_run *runs)
+static int
+apply_steps(struct daemon *d, struct reload *r)
 {
+	struct svc_run *runs;
 	size_t i, j;
 
+	if ((runs = calloc(r->n ? r->n : 1, sizeof *runs)) == NULL)
+		return -1;
 	for (i = 0; i < d->nsvcs; i++) {
-		for (j = 0; j < n; j++)
-			if (steps[j].kept && steps[j].run.state == d->svcs[i].state)
+		for (j = 0; j < r->n; j++)
+			if (r->steps[j].kept &&
+			    r->steps[j].run.state == d->svcs[i].state)
 				break;
-		if (j == n) {
+		if (j == r->n) {
 			log_notice("%s: closed by reload", d->svcs[i].conf->name);
 			d->svcs[i].conf->kind->stop(d->svcs[i].state);
 			d->svcs[i].conf->kind->free(d->svcs[i].state);
 		}
 	}
-	for (j = 0; j < n; j++) {
-		if (steps[j].kept)
-			steps[j].run.conf->kind->commit(steps[j].run.state, 1);
-		runs[j] = steps[j].run;
+	for (j = 0; j < r->n; j++) {
+		if (r->steps[j].kept)
+			r->steps[j].run.conf->kind->commit(r->steps[j].run.state,
+			    1);
+		runs[j] = r->steps[j].run;
 	}
 	free(d->svcs);
 	d->svcs = runs;
-	d->nsvcs = n;
+	d->nsvcs = r->n;
 	config_free(d->conf);
-	d->conf = conf;
+	d->conf = r->conf;
+	r->conf = NULL;
 	daemon_set_log_level(d);
+	return 0;
+}
+
+static void
+reload_free(struct reload *r)
+{
+	config_free(r->conf);
+	free(r->steps);
+	free(r);
+}
+
+static void
+reload_failed(struct daemon *d, const char *err)
+{
+	log_errorx("reload failed, still running the configuration loaded"
+	    " before: %s", err);
+	notify_send(&d->notify, "READY=1\nSTATUS=reload failed, running the"
+	    " previous configuration: %s", err);
+}
+
+static void
+reload_done(struct daemon *d)
+{
+	log_notice("reloaded: %zu service%s", d->nsvcs, d->nsvcs == 1 ? "" : "s");
+	notify_send(&d->notify, "READY=1\nSTATUS=serving %zu service%s from %s",
+	    d->nsvcs, d->nsvcs == 1 ? "" : "s", d->conf->path);
+}
+
+/* Drops a plan in progress; everything stays as it was. */
+void
+reload_cancel(struct daemon *d)
+{
+	struct reload *r = d->reload;
+
+	if (r == NULL)
+		return;
+	d->reload = NULL;
+	undo_steps(r->steps, r->n);
+	reload_free(r);
 }
 
 /*
- * Reloads the configuration file. Returns 0 once applied, or -1 with the
- * first error in err and everything as it was.
+ * Checks on a plan whose kept sections were staging in the background:
+ * applies it once they all are done, or drops it on the first failure.
  */
-int
-reload_config(struct daemon *d, char *err, size_t errlen)
+void
+reload_continue(struct daemon *d)
+{
+	struct reload *r = d->reload;
+	char err[1024];
+	size_t i;
+	int rc;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->n; i++) {
+		if (!r->steps[i].pending)
+			continue;
+		err[0] = '\0';
+		rc = r->steps[i].run.conf->kind->staged(r->steps[i].run.state,
+		    err, sizeof err);
+		if (rc == 1)
+			return;
+		if (rc == -1) {
+			char msg[1200];
+
+			snprintf(msg, sizeof msg, "%s: [%s] %s", r->conf->path,
+			    r->steps[i].run.conf->name, err);
+			reload_cancel(d);
+			reload_failed(d, msg);
+			return;
+		}
+		r->steps[i].pending = 0;
+	}
+	d->reload = NULL;
+	if (apply_steps(d, r) == -1) {
+		undo_steps(r->steps, r->n);
+		reload_failed(d, "out of memory");
+	} else
+		reload_done(d);
+	reload_free(r);
+}
+
+/* Builds the plan for the file's sections; -1 with the first error in err. */
+static int
+plan_all(struct daemon *d, struct reload *r, char *err, size_t errlen)
 {
 	struct first_error fe = { err, errlen };
 	struct diag diag = { first_error_emit, &fe, 0, 0 };
-	struct config *conf;
-	struct svc_run *runs;
-	struct step *steps;
-	size_t i, n = 0;
+	size_t i;
 
 	err[0] = '\0';
-	if ((conf = config_load(d->conf->path, &diag)) == NULL)
+	if ((r->conf = config_load(d->conf->path, &diag)) == NULL)
 		return -1;
-	steps = calloc(conf->nsvcs ? conf->nsvcs : 1, sizeof *steps);
-	runs = calloc(conf->nsvcs ? conf->nsvcs : 1, sizeof *runs);
-	if (steps == NULL || runs == NULL) {
+	r->steps = calloc(r->conf->nsvcs ? r->conf->nsvcs : 1, sizeof *r->steps);
+	if (r->steps == NULL) {
 		snprintf(err, errlen, "out of memory");
-		free(steps);
-		free(runs);
-		config_free(conf);
 		return -1;
 	}
-	for (i = 0; i < conf->nsvcs; i++) {
-		if (!conf->svcs[i].enabled)
+	for (i = 0; i < r->conf->nsvcs; i++) {
+		if (!r->conf->svcs[i].enabled)
 			continue;
-		if (plan_step(d, &conf->svcs[i], &steps[n], &diag,
-		    conf->path) == -1) {
-			undo_steps(steps, n);
-			free(steps);
-			free(runs);
-			config_free(conf);
+		if (plan_step(d, &r->conf->svcs[i], &r->steps[r->n], &diag,
+		    r->conf->path) == -1) {
+			undo_steps(r->steps, r->n);
+			r->n = 0;
 			return -1;
 		}
-		n++;
+		r->n++;
 	}
-	apply_steps(d, conf, steps, n, runs);
-	free(steps);
 	return 0;
+}
+
+/*
+ * Starts reloading the configuration file (a reload still in progress is
+ * dropped first). It applies at once, or when background staging is done;
+ * either way the log and the service manager hear how it ended.
+ */
+void
+reload_start(struct daemon *d)
+{
+	struct reload *r;
+	char err[1024];
+
+	if (d->reload != NULL) {
+		log_notice("the reload in progress is dropped: starting over");
+		reload_cancel(d);
+	}
+	if ((r = calloc(1, sizeof *r)) == NULL) {
+		reload_failed(d, "out of memory");
+		return;
+	}
+	if (plan_all(d, r, err, sizeof err) == -1) {
+		reload_free(r);
+		reload_failed(d, err);
+		return;
+	}
+	d->reload = r;
+	reload_continue(d);
 }

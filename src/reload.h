@@ -4,6 +4,8 @@
 
 struct daemon;
 
-int	reload_config(struct daemon *, char *, size_t);
+void	reload_start(struct daemon *);
+void	reload_continue(struct daemon *);
+void	reload_cancel(struct daemon *);
 
 #endif

@@ -31,8 +31,12 @@ struct service {
 	/*
 	 * Reload, first half: checks and stages what a new conf for the same
 	 * section and addresses needs; -1 + err leaves everything as it was.
+	 * 1: staging goes on in the background, and the instance calls
+	 * reload_continue() when it is done (see staged).
 	 */
 	int	 (*prepare)(void *, const struct svc_conf *, char *, size_t);
+	/* After prepare returned 1: 1 still staging, 0 done, -1 + err failed. */
+	int	 (*staged)(void *, char *, size_t);
 	/* Reload, second half: applies the staged conf (1) or drops it (0). */
 	void	 (*commit)(void *, int);
 	/* Stops taking new work; what is in flight may finish. */

@@ -4,8 +4,10 @@
  *
  * SIGHUP loads the file into a new table beside the old one and swaps only
  * when the load succeeded, so no query sees a half-loaded table and a bad
- * file leaves the old one serving.
+ * file leaves the old one serving. That load goes in slices, one a loop
+ * turn, so datagrams keep being answered while a large file loads.
  */
+#include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -13,19 +15,30 @@
 #include "daemon.h"
 #include "dict.h"
 #include "log.h"
+#include "reload.h"
 #include "service.h"
 #include "stats.h"
 #include "udp.h"
 
 /* Beyond this many, a file's warnings are counted, not each logged. */
 #define DICT_WARN_LIMIT	20
+/* A replaced table goes back to the system this much a loop turn. */
+#define DICT_RELEASE_SLICE	(4u << 20)
+/* A reload's load works this long a loop turn, then lets datagrams in. */
+#define DICT_LOAD_USEC		500
 
 struct svc_dict {
 	struct daemon		*d;
 	const struct svc_conf	*conf;
 	struct dict		*dict;
-	struct dict		*staged;	/* loaded by prepare */
+	struct dict		*staged;	/* loaded for a reload */
 	const struct svc_conf	*staged_conf;
+	struct dict_load	*loading;	/* the reload's load in progress */
+	struct diag		 load_warn;	/* its complaints */
+	struct event		*load_ev;	/* runs one slice a loop turn */
+	struct dict		*retired;	/* the replaced table, being freed */
+	struct event		*retire_ev;
+	char			 load_err[768];	/* why it failed; "" if not */
 	struct udp_front	*udp;
 	uint64_t		 found, unknown, reload_failures;
 	time_t			 loaded_at;
@@ -42,22 +55,38 @@ static const struct conf_key dict_keys[] = {
 	CONF_KEY_END
 };
 
-/* Loads conf's file, logging its warnings; NULL with the reason in err. */
-static struct dict *
-svc_dict_load(const struct svc_conf *conf, char *err, size_t errlen)
+static struct diag
+load_diag(void)
 {
 	struct diag warn = diag_to_log(LOG_LVL_WARNING);
-	struct dict *dict;
 
 	warn.limit = DICT_WARN_LIMIT;
-	dict = dict_load(conf->file, conf->max_file_size, &warn, err, errlen);
-	if (warn.count > DICT_WARN_LIMIT)
+	return warn;
+}
+
+/* Logs how a load of conf's file went, as far as its warnings go. */
+static void
+load_report(const struct svc_conf *conf, const struct diag *warn,
+    const struct dict *dict)
+{
+	if (warn->count > DICT_WARN_LIMIT)
 		log_warnx("%s: %s: %u more warnings not shown", conf->name,
-		    conf->file, warn.count - DICT_WARN_LIMIT);
+		    conf->file, warn->count - DICT_WARN_LIMIT);
 	if (dict != NULL)
 		log_info("%s: loaded %zu entries from %s%s", conf->name,
 		    dict_size(dict), conf->file,
-		    warn.count ? " (some lines skipped, see above)" : "");
+		    warn->count ? " (some lines skipped, see above)" : "");
+}
+
+/* Loads conf's file at once, logging its warnings; NULL + reason in err. */
+static struct dict *
+svc_dict_load(const struct svc_conf *conf, char *err, size_t errlen)
+{
+	struct diag warn = load_diag();
+	struct dict *dict;
+
+	dict = dict_load(conf->file, conf->max_file_size, &warn, err, errlen);
+	load_report(conf, &warn, dict);
 	return dict;
 }
 
@@ -74,6 +103,97 @@ svc_dict_request(void *arg, const struct udp_req *req)
 	} else {
 		s->unknown++;
 		udp_reply(&req->peer, unknown_reply, sizeof unknown_reply - 1);
+	}
+}
+
+static void
+load_stop(struct svc_dict *s)
+{
+	dict_load_free(s->loading);
+	s->loading = NULL;
+	evtimer_del(s->load_ev);
+}
+
+static int64_t
+monotonic_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * DICT_LOAD_USEC of the reload's load (in small steps, whose cost varies
+ * with page faults); the next slice runs after pending I/O.
+ */
+static void
+load_slice_cb(evutil_socket_t fd, short what, void *arg)
+{
+	static const struct timeval now = { 0, 0 };
+	struct svc_dict *s = arg;
+	int64_t until = monotonic_usec() + DICT_LOAD_USEC;
+	int rc;
+
+	(void)fd;
+	(void)what;
+	do
+		rc = dict_load_step(s->loading, s->load_err, sizeof s->load_err);
+	while (rc == 1 && monotonic_usec() < until);
+	if (rc == 1) {
+		evtimer_add(s->load_ev, &now);
+		return;
+	}
+	s->staged = rc == 0 ? dict_load_take(s->loading) : NULL;
+	load_report(s->staged_conf, &s->load_warn, s->staged);
+	load_stop(s);
+	reload_continue(s->d);		/* may commit: the last thing done here */
+}
+
+/* How the reload's load went: 1 still loading, 0 loaded, -1 + err. */
+static int
+svc_dict_staged(void *arg, char *err, size_t errlen)
+{
+	struct svc_dict *s = arg;
+
+	if (s->loading != NULL)
+		return 1;
+	if (s->staged != NULL)
+		return 0;
+	s->reload_failures++;
+	snprintf(err, errlen, "file: %s (still serving the %zu entries loaded"
+	    " before)", s->load_err[0] ? s->load_err : "out of memory",
+	    dict_size(s->dict));
+	return -1;
+}
+
+/* Frees the replaced table a slice a loop turn: one munmap of it is slow. */
+static void
+retire_slice_cb(evutil_socket_t fd, short what, void *arg)
+{
+	static const struct timeval now = { 0, 0 };
+	struct svc_dict *s = arg;
+
+	(void)fd;
+	(void)what;
+	if (dict_release_some(s->retired, DICT_RELEASE_SLICE)) {
+		evtimer_add(s->retire_ev, &now);
+		return;
+	}
+	dict_free(s->retired);
+	s->retired = NULL;
+}
+
+static void
+retire(struct svc_dict *s, struct dict *old)
+{
+	static const struct timeval now = { 0, 0 };
+
+	dict_free(s->retired);		/* reloads faster than freeing: at once */
+	s->retired = old;
+	if (evtimer_add(s->retire_ev, &now) == -1) {
+		dict_free(s->retired);
+		s->retired = NULL;
 	}
 }
 
@@ -98,6 +218,15 @@ svc_dict_create(struct daemon *d, const struct svc_conf *conf, char *err,
 	s->conf = conf;
 	s->dict = dict;
 	s->loaded_at = time(NULL);
+	if ((s->load_ev = evtimer_new(d->base, load_slice_cb, s)) == NULL ||
+	    (s->retire_ev = evtimer_new(d->base, retire_slice_cb, s)) == NULL) {
+		if (s->load_ev != NULL)
+			event_free(s->load_ev);
+		dict_free(dict);
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	return s;
 }
 
@@ -110,22 +239,25 @@ svc_dict_start(void *arg, char *err, size_t errlen)
 	return s->udp == NULL ? -1 : 0;
 }
 
-/* Loads the (possibly new) file beside the table in use. */
+/* Starts loading the (possibly new) file beside the table in use. */
 static int
 svc_dict_prepare(void *arg, const struct svc_conf *conf, char *err,
     size_t errlen)
 {
+	static const struct timeval now = { 0, 0 };
 	struct svc_dict *s = arg;
-	char why[768];
 
-	if ((s->staged = svc_dict_load(conf, why, sizeof why)) == NULL) {
-		s->reload_failures++;
-		snprintf(err, errlen, "file: %s (still serving the %zu entries"
-		    " loaded before)", why, dict_size(s->dict));
-		return -1;
-	}
+	s->load_warn = load_diag();
+	s->load_err[0] = '\0';
 	s->staged_conf = conf;
-	return 0;
+	s->loading = dict_load_begin(conf->file, conf->max_file_size,
+	    &s->load_warn, s->load_err, sizeof s->load_err);
+	if (s->loading == NULL || evtimer_add(s->load_ev, &now) == -1) {
+		load_stop(s);
+		s->staged_conf = NULL;
+		return svc_dict_staged(s, err, errlen);
+	}
+	return 1;
 }
 
 /* Swaps the new table in only now: no query sees a half-loaded one. */
@@ -134,8 +266,9 @@ svc_dict_commit(void *arg, int apply)
 {
 	struct svc_dict *s = arg;
 
+	load_stop(s);
 	if (apply) {
-		dict_free(s->dict);
+		retire(s, s->dict);
 		s->dict = s->staged;
 		s->conf = s->staged_conf;
 		udp_set_conf(s->udp, s->conf);
@@ -168,6 +301,10 @@ svc_dict_free(void *arg)
 	struct svc_dict *s = arg;
 
 	udp_close(s->udp);
+	load_stop(s);
+	event_free(s->load_ev);
+	event_free(s->retire_ev);
+	dict_free(s->retired);
 	dict_free(s->dict);
 	dict_free(s->staged);
 	free(s);
@@ -194,6 +331,7 @@ const struct service svc_dict = {
 	.create = svc_dict_create,
 	.start = svc_dict_start,
 	.prepare = svc_dict_prepare,
+	.staged = svc_dict_staged,
 	.commit = svc_dict_commit,
 	.stop = svc_dict_stop,
 	.pending = svc_dict_pending,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "collect.h"
@@ -217,6 +218,71 @@ START_TEST(test_load_reads_file)
 }
 END_TEST
 
+/* Parsing a line at a time gives the table parsing at once gives. */
+START_TEST(test_parse_in_slices)
+{
+	static const char src[] = "\xef\xbb\xbf" "a:1\nbad\nb:2\n\na:3\nc:4";
+	char *text = malloc(sizeof src);
+	struct dict *d;
+	int more, calls = 0;
+
+	memcpy(text, src, sizeof src);
+	diag = collect_diag(&col);
+	d = dict_new(text, sizeof src - 1, dict_count_lines(text,
+	    sizeof src - 1), "t.txt", &diag);
+	ck_assert_ptr_nonnull(d);
+	do {
+		more = dict_parse_some(d, 1);
+		calls++;
+	} while (more && calls < 100);
+	ck_assert_int_eq(calls, 6);
+	ck_assert_uint_eq(dict_size(d), 3);
+	ck_assert_str_eq(lookup(d, "a"), "1");
+	ck_assert_str_eq(lookup(d, "c"), "4");
+	ck_assert(collected_has(&col, "t.txt:2: no ':' separator"));
+	ck_assert(collected_has(&col, "t.txt:5: duplicate key 'a'"));
+	dict_free(d);
+}
+END_TEST
+
+/* A table given back in slices can still be freed (ASan, valgrind watch). */
+START_TEST(test_release_in_slices)
+{
+	enum { N = 100000 };
+	char *text = malloc((size_t)N * 32);
+	size_t off = 0;
+	struct dict *d;
+	int i, calls = 0;
+
+	for (i = 0; i < N; i++)
+		off += (size_t)sprintf(text + off, "key%d:value%d\n", i, i);
+	diag = collect_diag(&col);
+	d = dict_parse(text, off, "big", &diag);
+	free(text);
+	ck_assert_uint_eq(dict_size(d), N);
+	while (dict_release_some(d, 65536) && calls < 10000)
+		calls++;
+	ck_assert_int_gt(calls, 10);
+	ck_assert_int_lt(calls, 10000);
+	dict_free(d);
+}
+END_TEST
+
+START_TEST(test_load_fifo_does_not_block)
+{
+	char err[512], dir[] = "/tmp/netdemo-check-XXXXXX", path[64];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	diag = collect_diag(&col);
+	ck_assert_ptr_null(dict_load(path, 1 << 20, &diag, err, sizeof err));
+	ck_assert(strstr(err, "not a regular file") != NULL);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *
 dict_suite(void)
 {
@@ -235,6 +301,9 @@ dict_suite(void)
 	tcase_add_test(tc, test_many_entries_all_found);
 	tcase_add_test(tc, test_load_errors_name_the_file);
 	tcase_add_test(tc, test_load_reads_file);
+	tcase_add_test(tc, test_parse_in_slices);
+	tcase_add_test(tc, test_release_in_slices);
+	tcase_add_test(tc, test_load_fifo_does_not_block);
 	suite_add_tcase(s, tc);
 	return s;
 }
