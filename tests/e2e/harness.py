@@ -7,6 +7,7 @@ put in front of it, so the daemon itself is what the wrapper watches.
 """
 import os
 import re
+import resource
 import shlex
 import signal
 import socket
@@ -37,13 +38,14 @@ def parse_addr(text):
 class Daemon:
     """One netdemo process; use as a context manager."""
 
-    def __init__(self, config, files=None, args=(), env=None):
+    def __init__(self, config, files=None, args=(), env=None, nofile=None):
         self.dir = tempfile.TemporaryDirectory(prefix="netdemo-e2e-")
         for name, content in (files or {}).items():
             self.write(name, content)
         self.config = self.write("netdemo.ini", config)
         self.args = list(args)
         self.env = dict(os.environ, **(env or {}))
+        self.nofile = nofile        # RLIMIT_NOFILE, soft and hard
         self.lines = []
         self.cond = threading.Condition()
         self.proc = None
@@ -64,7 +66,8 @@ class Daemon:
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True,
-                                     errors="replace", env=self.env)
+                                     errors="replace", env=self.env,
+                                     preexec_fn=self._limits)
         threading.Thread(target=self._read, args=(self.proc.stderr,),
                          daemon=True).start()
         self.wait_log(r"netdemo running", timeout)
@@ -77,6 +80,17 @@ class Daemon:
             assert len(sum(self.ports.values(), [])) == expect_listening, \
                 self.ports
         return self
+
+    def _limits(self):
+        if self.nofile is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE,
+                               (self.nofile, self.nofile))
+
+    def cpu_seconds(self):
+        """The daemon's user + system CPU time so far."""
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def _read(self, stream):
         for line in stream:

@@ -6,7 +6,7 @@ import threading
 import time
 import unittest
 
-from harness import Daemon, RSS_SLACK_KIB, SLOW
+from harness import Daemon, RSS_SLACK_KIB, SLOW, WRAPPER, udp_ask
 
 
 def config(**keys):
@@ -209,6 +209,32 @@ class EchoTest(unittest.TestCase):
             self.assertTrue(closed_within(s, 2))
         d.wait_log(r"echo: connection from 127\.0\.0\.1:\d+ refused: not in"
                    r" allow_from")
+
+    @unittest.skipIf(WRAPPER, "valgrind needs descriptors of its own")
+    def test_out_of_descriptors_pauses_accept_without_spinning(self):
+        d = Daemon(config() + "[dict]\nlisten = 127.0.0.1:0\nfile = w.txt\n",
+                   {"w.txt": "apple:苹果\n"}, nofile=48).start()
+        self.addCleanup(d.__exit__)
+        addr, dict_addr = d.addr("echo")[1], d.addr("dict")[1]
+        conns = []
+        self.addCleanup(lambda: [c.close() for c in conns])
+        for _ in range(80):     # more than the daemon has descriptors for
+            conns.append(socket.create_connection(addr, timeout=5))
+        d.wait_log(r"echo: accept: Too many open files; pausing for 100 ms")
+        # Paused, not spinning on the connections still queued.
+        cpu = d.cpu_seconds()
+        time.sleep(2)
+        self.assertLess(d.cpu_seconds() - cpu, 0.3)
+        self.assertEqual(udp_ask(dict_addr, b"apple").decode(), "苹果")
+        # Descriptors come back as connections close: accepting resumes.
+        for c in conns[:60]:
+            c.close()
+        del conns[:60]
+        self.assertEqual(echo_roundtrip(addr, b"back again"), b"back again")
+        for c in conns:     # the queued ones were accepted too
+            c.settimeout(5 * SLOW)
+            c.sendall(b"q")
+            self.assertEqual(c.recv(10), b"q")
 
     def test_sigterm_with_nothing_pending_exits_at_once(self):
         d = self.daemon()

@@ -222,6 +222,66 @@ class ExecTest(unittest.TestCase):
             self.assertEqual(s.recv(100), b"[killed by signal 15]")
 
 
+def pids_with_arg(arg):
+    """Processes whose command line holds arg (a marker only a test uses)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/cmdline" % entry, "rb") as f:
+                    if arg.encode() in f.read().split(b"\0"):
+                        found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+class GrandchildTest(unittest.TestCase):
+    """A command that leaves a grandchild holding the output pipe."""
+
+    def setUp(self):
+        self.d = Daemon("[exec]\nenabled = yes\nlisten = 127.0.0.1:0\n"
+                        "allow = sh, echo\ntimeout = 1\n").start()
+        self.addCleanup(self.d.__exit__)
+        self.addr = self.d.addr("exec")[1]
+
+    def run_with_grandchild(self, cmd, marker):
+        self.addCleanup(lambda: [os.kill(p, 9) for p in pids_with_arg(marker)])
+        start = time.monotonic()
+        out = []
+        job = threading.Thread(target=lambda: out.extend(run(self.addr, cmd,
+                                                             timeout=10)))
+        job.start()
+        # The loop does not wait for the job: other requests are answered.
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        self.assertEqual(run(self.addr, "echo meanwhile"),
+                         [b"meanwhile\n", b"[exit 0]"])
+        self.assertLess(time.monotonic() - t0, 0.5 * SLOW)
+        job.join(15 * SLOW)
+        return out, time.monotonic() - start
+
+    def test_grandchild_in_the_group_is_killed_at_timeout(self):
+        out, took = self.run_with_grandchild(
+            "sh -c 'sleep 31.25 & echo started'", "31.25")
+        self.assertEqual(out[0], b"started\n")
+        self.assertEqual(out[-1], b"[timeout after 1 s]")
+        self.assertLess(took, 4 * SLOW)
+        time.sleep(0.2)
+        self.assertEqual(pids_with_arg("31.25"), [])
+        self.assertEqual(children_of(self.d.proc.pid), [])
+
+    def test_grandchild_that_left_the_group_is_abandoned(self):
+        # setsid puts it beyond the group's kill: netdemo stops waiting for
+        # the pipe after SIGTERM and SIGKILL's grace, and reports.
+        out, took = self.run_with_grandchild(
+            "sh -c 'setsid sleep 32.25 & echo started'", "32.25")
+        self.assertEqual(out[0], b"started\n")
+        self.assertEqual(out[-1], b"[timeout after 1 s]")
+        self.assertLess(took, 6 * SLOW)
+        self.assertEqual(children_of(self.d.proc.pid), [])
+
+
 class ExecConfigTest(unittest.TestCase):
     def check(self, text):
         d = Daemon(text)
