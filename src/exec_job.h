@@ -62,6 +62,7 @@ struct svc_exec {
 	uint64_t		 runs, refused, busy;
 	uint64_t		 auth_dropped[AUTH_NVERDICTS];
 	struct log_limit	 auth_log[AUTH_NVERDICTS];
+	struct log_limit	 refusal_log;
 };
 
 int	job_start(struct svc_exec *, const struct udp_peer *, const char *,

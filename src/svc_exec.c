@@ -143,8 +143,9 @@ exec_request(void *arg, const struct udp_req *req)
 	if (!exec_authenticate(s, req, &cmd, &cmdlen))
 		return;
 	if (exec_try(s, req, cmd, cmdlen, msg, sizeof msg) != NULL) {
-		log_info("%s: %s: %s", s->conf->name,
-		    addr_format(sa, peer, sizeof peer), msg);
+		/* Refusals are what a flood makes: a line a second at most. */
+		log_limited(&s->refusal_log, LOG_LVL_INFO, "%s: %s: %s",
+		    s->conf->name, addr_format(sa, peer, sizeof peer), msg);
 		udp_reply_str(&req->peer, msg);
 	}
 }
