@@ -492,6 +492,7 @@ config_free(struct config *conf)
 		free(conf->svcs[i].allow_from.v);
 		free(conf->svcs[i].user);
 		free(conf->svcs[i].group);
+		free(conf->svcs[i].key_file);
 	}
 	free(conf->svcs);
 	free(conf->log_target);

@@ -97,32 +97,37 @@ class DictFaultTest(unittest.TestCase):
     def test_written_while_it_loads(self):
         """A file appended to during the load is refused, not half-read.
 
-        The writer appends all through the attempt, so the size the loader
-        saw at open is not the size at the end of its read."""
+        Another process appends all through the attempt, so the size the
+        loader saw at open is not the size at the end of its read. On a
+        busy machine the writer may be descheduled for the whole read, and
+        that load (a consistent snapshot) rightly succeeds: so up to five
+        attempts, one of which must see the change."""
         with open(self.path, "w") as f:
-            f.write(DICT + big_dict(200000))
+            f.write(DICT + big_dict(1000000))
         mark = len(self.d.snapshot())
         self.d.send_signal(signal.SIGHUP)
-        self.d.wait_log(r"reloaded|reload failed", start=mark, timeout=10)
-        # Another process, so the writes go on whatever this one does.
-        size = os.path.getsize(self.path)
+        self.d.wait_log(r"reloaded|reload failed", start=mark, timeout=20)
         writer = subprocess.Popen([sys.executable, "-c", WRITER, self.path])
+        lines = []
         try:
-            deadline = time.monotonic() + 10
-            while os.path.getsize(self.path) < size + 100000:
-                self.assertLess(time.monotonic(), deadline)
-                time.sleep(0.001)
-            mark = len(self.d.snapshot())
-            self.d.send_signal(signal.SIGHUP)
-            line = self.d.wait_log(r"reloaded|reload failed", start=mark,
-                                   timeout=10)
+            for _ in range(5):
+                size = os.path.getsize(self.path)
+                deadline = time.monotonic() + 10
+                while os.path.getsize(self.path) < size + 10000:
+                    self.assertLess(time.monotonic(), deadline)
+                    time.sleep(0.001)
+                mark = len(self.d.snapshot())
+                self.d.send_signal(signal.SIGHUP)
+                lines.append(self.d.wait_log(r"reloaded|reload failed",
+                                             start=mark, timeout=20))
+                if "reload failed" in lines[-1]:
+                    break
         finally:
             writer.kill()
             writer.wait()
         self.assertIn("changed while it was read; replace such files with mv",
-                      line)
-        self.assertIn("still serving the 200003 entries", line)
-        self.assertEqual(self.ask("w0199999"), "值199999")
+                      lines[-1], lines)
+        self.assertEqual(self.ask("w0999999"), "值999999")
 
     def test_queries_answered_while_a_large_file_loads(self):
         with open(self.path, "w") as f:
