@@ -108,12 +108,22 @@ echo_conn_close(struct echo_conn *c)
 	bufferevent_enable(c->bev, EV_WRITE);
 }
 
+/*
+ * The idle timeout, NULL for none. Every connection shares it, so it is
+ * one of libevent's common timeouts: re-arming it on each read is a queue
+ * append instead of a heap update.
+ */
 static const struct timeval *
 echo_idle(const struct svc_echo *s, struct timeval *tv)
 {
+	const struct timeval *common;
+
 	tv->tv_sec = (time_t)s->conf->idle_timeout;
 	tv->tv_usec = 0;
-	return tv->tv_sec > 0 ? tv : NULL;
+	if (tv->tv_sec == 0)
+		return NULL;
+	common = event_base_init_common_timeout(s->d->base, tv);
+	return common != NULL ? common : tv;
 }
 
 /* Reading on (with the idle timeout, from now) or off (backpressure). */
