@@ -10,10 +10,11 @@
  * been sent back.
  *
  * The bufferevent owns the output (its buffer, write event and timeout);
- * input comes through a plain read event that reads straight into that
- * output buffer. libevent 2.1's bufferevent read path costs an
- * ioctl(FIONREAD) and at most 4 KiB per read: a quarter of the system
- * calls of a small echo, and four reads for every 16 KiB.
+ * input comes through a plain read event, and is written back at once
+ * from one shared read buffer when nothing is waiting (echo_pump()).
+ * libevent 2.1's bufferevent read path costs an ioctl(FIONREAD) and at
+ * most 4 KiB per read: a quarter of the system calls of a small echo, and
+ * four reads for every 16 KiB.
  */
 #include <errno.h>
 #include <event2/buffer.h>
@@ -26,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
-#include <sys/uio.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -60,6 +61,7 @@ struct svc_echo {
 	const struct svc_conf	*staged_conf;
 	struct tcp_listeners	 ls;
 	struct event		*retry;		/* re-enables accepting */
+	char			*buf;		/* ECHO_READ_CHUNK: every read */
 	LIST_HEAD(, echo_conn)	 conns;
 	size_t			 nconns;
 	struct conn_limit	 per_source;
@@ -139,38 +141,39 @@ echo_reading(struct echo_conn *c, int on)
 }
 
 /*
- * Reads what the socket holds straight into the output buffer, in chunks
- * up to ECHO_READ_CHUNK, until a short read or the high-water mark.
- * Returns 0, or -1 at EOF (*eof set) or on an error.
+ * Reads what the socket holds, ECHO_READ_CHUNK at a time, into the
+ * service's one read buffer and sends it back at once: while nothing waits
+ * in the output, straight from that buffer (the floor's read and write, no
+ * allocation); what the socket does not take, or all of it when output is
+ * already waiting, goes to the bufferevent's output. Stops at a short read
+ * or the high-water mark. Returns 0, or -1 at EOF (*eof set) or on error.
  */
 static int
-echo_drain_socket(struct echo_conn *c, struct evbuffer *out, int *eof)
+echo_pump(struct echo_conn *c, struct evbuffer *out, int *eof)
 {
 	evutil_socket_t fd = bufferevent_getfd(c->bev);
-	struct evbuffer_iovec v[2];
-	ssize_t n;
-	int nv;
+	char *buf = c->s->buf;
+	ssize_t n, w;
 
 	while (evbuffer_get_length(out) < ECHO_HIGH_WATER) {
-		if ((nv = evbuffer_reserve_space(out, ECHO_READ_CHUNK, v, 2)) <= 0)
-			return -1;
-		n = readv(fd, (struct iovec *)v, nv);
-		if (n <= 0) {
-			evbuffer_commit_space(out, v, 0);
+		if ((n = read(fd, buf, ECHO_READ_CHUNK)) <= 0) {
 			if (n == 0) {
 				*eof = 1;
 				return -1;
 			}
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		}
-		if ((size_t)n <= v[0].iov_len) {
-			v[0].iov_len = (size_t)n;
-			nv = 1;
-		} else
-			v[1].iov_len = (size_t)n - v[0].iov_len;
-		evbuffer_commit_space(out, v, nv);
 		c->s->bytes += (uint64_t)n;
-		if ((size_t)n < ECHO_READ_CHUNK)
+		w = 0;
+		if (evbuffer_get_length(out) == 0 &&
+		    (w = send(fd, buf, (size_t)n, MSG_NOSIGNAL)) == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				return -1;
+			w = 0;
+		}
+		if (w < n && evbuffer_add(out, buf + w, (size_t)(n - w)) == -1)
+			return -1;
+		if (n < ECHO_READ_CHUNK)
 			break;		/* the socket is most likely empty now */
 	}
 	return 0;
@@ -215,7 +218,7 @@ echo_readable_cb(evutil_socket_t fd, short what, void *arg)
 		echo_conn_free(c);
 		return;
 	}
-	rc = echo_drain_socket(c, out, &eof);
+	rc = echo_pump(c, out, &eof);
 	if (echo_flush(c, out) == -1 || (rc == -1 && !eof)) {
 		echo_conn_free(c);
 		return;
@@ -414,10 +417,13 @@ echo_create(struct daemon *d, const struct svc_conf *conf, char *err,
 
 	if (s == NULL || conn_limit_init(&s->per_source, expected,
 	    hash_random_seed()) == -1 ||
+	    (s->buf = malloc(ECHO_READ_CHUNK)) == NULL ||
 	    (s->retry = evtimer_new(d->base, echo_retry_cb, s)) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		if (s != NULL)
+		if (s != NULL) {
 			conn_limit_free(&s->per_source);
+			free(s->buf);
+		}
 		free(s);
 		return NULL;
 	}
@@ -501,6 +507,7 @@ echo_free(void *arg)
 	echo_close_listeners(s);
 	event_free(s->retry);
 	conn_limit_free(&s->per_source);
+	free(s->buf);
 	free(s);
 }
 

@@ -46,6 +46,36 @@ def closed_within(sock, seconds):
     return False
 
 
+def two_open_then_third_closed(addr):
+    """Opens two echoing connections; asserts a third is closed at once."""
+    a = socket.create_connection(addr)
+    b = socket.create_connection(addr)
+    for s in (a, b):
+        s.settimeout(2 * SLOW)
+        s.sendall(b"hi")
+        assert s.recv(10) == b"hi"
+    with socket.create_connection(addr) as c:
+        assert closed_within(c, 3), "a third connection stayed open"
+    return a, b
+
+
+def served_again(addr, seconds=3):
+    """True once a new connection is echoed: a slot is free again when the
+    daemon has seen a close, which takes a moment."""
+    deadline = time.monotonic() + seconds * SLOW
+    while time.monotonic() < deadline:
+        with socket.create_connection(addr) as c:
+            c.settimeout(1 * SLOW)
+            try:
+                c.sendall(b"again")
+                if c.recv(10) == b"again":
+                    return True
+            except (ConnectionResetError, socket.timeout):
+                pass
+        time.sleep(0.05)
+    return False
+
+
 class EchoTest(unittest.TestCase):
     def daemon(self, **keys):
         d = Daemon(config(**keys)).start(expect_listening=2)
@@ -137,58 +167,21 @@ class EchoTest(unittest.TestCase):
     def test_max_connections(self):
         d = self.daemon(max_connections=2)
         _, addr = d.addr("echo")
-        a = socket.create_connection(addr)
-        b = socket.create_connection(addr)
-        for s in (a, b):
-            s.settimeout(2 * SLOW)
-            s.sendall(b"hi")
-            self.assertEqual(s.recv(10), b"hi")
-        with socket.create_connection(addr) as c:
-            self.assertTrue(closed_within(c, 3))
+        a, b = two_open_then_third_closed(addr)
         a.close()
-        # A slot is free again once the daemon has seen the close.
-        deadline = time.monotonic() + 3 * SLOW
-        while True:
-            with socket.create_connection(addr) as c:
-                c.settimeout(1 * SLOW)
-                try:
-                    c.sendall(b"again")
-                    if c.recv(10) == b"again":
-                        break
-                except (ConnectionResetError, socket.timeout):
-                    pass
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.05)
+        self.assertTrue(served_again(addr))
         b.close()
 
     def test_per_source_limits_connections_from_one_address(self):
         d = self.daemon(per_source=2)
         _, addr = d.addr("echo")
         _, addr6 = d.addr("echo", 1)
-        a = socket.create_connection(addr)
-        b = socket.create_connection(addr)
-        for s in (a, b):
-            s.settimeout(2 * SLOW)
-            s.sendall(b"hi")
-            self.assertEqual(s.recv(10), b"hi")
-        with socket.create_connection(addr) as c:
-            self.assertTrue(closed_within(c, 3))
+        a, b = two_open_then_third_closed(addr)
         self.assertEqual(d.stats("echo")["refused_per_source"], 1)
         # Another source address is not affected.
         self.assertEqual(echo_roundtrip(addr6, b"v6", socket.AF_INET6), b"v6")
         a.close()
-        deadline = time.monotonic() + 3 * SLOW
-        while True:
-            with socket.create_connection(addr) as c:
-                c.settimeout(1 * SLOW)
-                try:
-                    c.sendall(b"again")
-                    if c.recv(10) == b"again":
-                        break
-                except (ConnectionResetError, socket.timeout):
-                    pass
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.05)
+        self.assertTrue(served_again(addr))
         b.close()
 
     def test_sigterm_drains_pending_output_and_exits_zero(self):
