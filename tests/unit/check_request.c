@@ -225,56 +225,68 @@ pktinfo_msg(struct msghdr *m, void *ctl, int level, int type, const void *p,
 	memcpy(CMSG_DATA(cm), p, len);
 }
 
-START_TEST(test_reply_source)
+/* udp_local_from() on a received pktinfo for dst (IPv4 or IPv6). */
+static void
+local_for(const char *dst, unsigned ifindex, struct udp_local *local)
 {
-	union { struct cmsghdr h; char b[UDP_LOCAL_CTLLEN]; } in, out;
-	struct in_pktinfo p4, *o4;
-	struct in6_pktinfo p6, *o6;
-	struct udp_local local;
-	struct msghdr m, r;
+	union { struct cmsghdr h; char b[UDP_LOCAL_CTLLEN]; } in;
+	struct in_pktinfo p4;
+	struct in6_pktinfo p6;
+	struct msghdr m;
 
 	memset(&p4, 0, sizeof p4);
-	p4.ipi_ifindex = 3;
-	inet_pton(AF_INET, "192.0.2.7", &p4.ipi_addr);
-	pktinfo_msg(&m, in.b, IPPROTO_IP, IP_PKTINFO, &p4, sizeof p4);
-	udp_local_from(&m, &local);
+	memset(&p6, 0, sizeof p6);
+	if (inet_pton(AF_INET, dst, &p4.ipi_addr) == 1) {
+		p4.ipi_ifindex = (int)ifindex;
+		pktinfo_msg(&m, in.b, IPPROTO_IP, IP_PKTINFO, &p4, sizeof p4);
+	} else {
+		ck_assert_int_eq(inet_pton(AF_INET6, dst, &p6.ipi6_addr), 1);
+		p6.ipi6_ifindex = ifindex;
+		pktinfo_msg(&m, in.b, IPPROTO_IPV6, IPV6_PKTINFO, &p6, sizeof p6);
+	}
+	udp_local_from(&m, local);
+}
+
+START_TEST(test_reply_source)
+{
+	union { struct cmsghdr h; char b[UDP_LOCAL_CTLLEN]; } out;
+	struct in_pktinfo *o4;
+	struct in6_pktinfo *o6;
+	struct udp_local local;
+	struct msghdr m, r;
+	struct in_addr want4;
+	struct in6_addr want6;
+
+	local_for("192.0.2.7", 3, &local);
 	ck_assert_int_eq(local.family, AF_INET);
 	memset(&r, 0, sizeof r);
 	udp_local_to(&local, &r, out.b);
-	ck_assert_uint_eq(r.msg_controllen, CMSG_SPACE(sizeof p4));
+	ck_assert_uint_eq(r.msg_controllen, CMSG_SPACE(sizeof *o4));
 	ck_assert_int_eq(CMSG_FIRSTHDR(&r)->cmsg_type, IP_PKTINFO);
 	o4 = (struct in_pktinfo *)CMSG_DATA(CMSG_FIRSTHDR(&r));
 	/* From the destination, by whatever interface the route picks. */
-	ck_assert_uint_eq(o4->ipi_spec_dst.s_addr, p4.ipi_addr.s_addr);
+	inet_pton(AF_INET, "192.0.2.7", &want4);
+	ck_assert_uint_eq(o4->ipi_spec_dst.s_addr, want4.s_addr);
 	ck_assert_int_eq(o4->ipi_ifindex, 0);
 
 	/* No reply can come from a broadcast or multicast address. */
-	inet_pton(AF_INET, "255.255.255.255", &p4.ipi_addr);
-	pktinfo_msg(&m, in.b, IPPROTO_IP, IP_PKTINFO, &p4, sizeof p4);
-	udp_local_from(&m, &local);
+	local_for("255.255.255.255", 3, &local);
 	ck_assert_int_eq(local.family, 0);
 	udp_local_to(&local, &r, out.b);
 	ck_assert_ptr_null(r.msg_control);
-	inet_pton(AF_INET, "224.0.0.9", &p4.ipi_addr);
-	pktinfo_msg(&m, in.b, IPPROTO_IP, IP_PKTINFO, &p4, sizeof p4);
-	udp_local_from(&m, &local);
+	local_for("224.0.0.9", 3, &local);
+	ck_assert_int_eq(local.family, 0);
+	local_for("ff02::1", 2, &local);
 	ck_assert_int_eq(local.family, 0);
 
-	memset(&p6, 0, sizeof p6);
-	p6.ipi6_ifindex = 2;
-	inet_pton(AF_INET6, "fe80::1", &p6.ipi6_addr);
-	pktinfo_msg(&m, in.b, IPPROTO_IPV6, IPV6_PKTINFO, &p6, sizeof p6);
-	udp_local_from(&m, &local);
+	/* A link-local source keeps its interface. */
+	local_for("fe80::1", 2, &local);
 	ck_assert_int_eq(local.family, AF_INET6);
 	udp_local_to(&local, &r, out.b);
 	o6 = (struct in6_pktinfo *)CMSG_DATA(CMSG_FIRSTHDR(&r));
-	/* A link-local source keeps its interface. */
-	ck_assert_int_eq(memcmp(&o6->ipi6_addr, &p6.ipi6_addr, 16), 0);
+	inet_pton(AF_INET6, "fe80::1", &want6);
+	ck_assert_int_eq(memcmp(&o6->ipi6_addr, &want6, 16), 0);
 	ck_assert_int_eq(o6->ipi6_ifindex, 2);
-	inet_pton(AF_INET6, "ff02::1", &p6.ipi6_addr);
-	pktinfo_msg(&m, in.b, IPPROTO_IPV6, IPV6_PKTINFO, &p6, sizeof p6);
-	udp_local_from(&m, &local);
-	ck_assert_int_eq(local.family, 0);
 
 	/* No control data: the kernel chooses. */
 	memset(&m, 0, sizeof m);
