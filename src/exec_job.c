@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "exec_job.h"
 
@@ -45,13 +46,9 @@ job_status_line(const struct exec_job *j, char *buf, size_t len)
 }
 
 static long
-msec_since(const struct timespec *t)
+msec_since(int64_t ns)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - t->tv_sec) * 1000 +
-	    (now.tv_nsec - t->tv_nsec) / 1000000;
+	return (long)((clock_monotonic_ns() - ns) / NSEC_PER_MSEC);
 }
 
 void
@@ -99,7 +96,7 @@ job_finish(struct exec_job *j)
 	log_info("%s: %s ran %s: %s, %zu bytes%s, %ld ms", j->s->conf->name,
 	    addr_format((struct sockaddr *)&j->peer.addr, peer, sizeof peer),
 	    j->cmd, line, j->bytes, j->truncated ? " (truncated)" : "",
-	    msec_since(&j->started));
+	    msec_since(j->started_ns));
 	job_free(j);
 }
 
@@ -263,7 +260,7 @@ job_start(struct svc_exec *s, const struct udp_peer *peer, const char *prog,
 		free(j);
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &j->started);
+	j->started_ns = clock_monotonic_ns();
 	format_cmd(j->cmd, sizeof j->cmd, s->argv);
 	j->child.exited = job_exited;
 	j->child.arg = j;

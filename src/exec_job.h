@@ -39,7 +39,7 @@ struct exec_job {
 	int			 exited, status;
 	int			 timed_out;
 	enum exec_kill_stage		 stage;
-	struct timespec		 started;
+	int64_t			 started_ns;	/* clock_monotonic_ns() */
 	char			 cmd[160];	/* for the log */
 };
 

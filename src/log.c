@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 static struct {
@@ -266,14 +267,14 @@ fatalx(const char *fmt, ...)
 void
 log_limited(struct log_limit *lim, enum log_level level, const char *fmt, ...)
 {
-	struct timespec now;
+	time_t now;
 	char msg[1536];
 	va_list ap;
 
 	if (!log_enabled(level))
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (lim->last != 0 && now.tv_sec == lim->last) {
+	now = (time_t)(clock_monotonic_ns() / NSEC_PER_SEC);
+	if (lim->last != 0 && now == lim->last) {
 		lim->suppressed++;
 		return;
 	}
@@ -284,6 +285,6 @@ log_limited(struct log_limit *lim, enum log_level level, const char *fmt, ...)
 		log_at(level, "%s (and %u more like it)", msg, lim->suppressed);
 	else
 		log_at(level, "%s", msg);
-	lim->last = now.tv_sec;
+	lim->last = now;
 	lim->suppressed = 0;
 }

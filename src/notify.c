@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "notify.h"
 
 /* Reads $WATCHDOG_USEC, if it is meant for this process. */
@@ -80,12 +81,8 @@ notify_send(struct notify *n, const char *fmt, ...)
 void
 notify_reloading(struct notify *n)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	notify_send(n, "RELOADING=1\nMONOTONIC_USEC=%llu",
-	    (unsigned long long)ts.tv_sec * 1000000ULL +
-	    (unsigned long long)ts.tv_nsec / 1000ULL);
+	    (unsigned long long)(clock_monotonic_ns() / NSEC_PER_USEC));
 }
 
 void

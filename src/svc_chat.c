@@ -18,6 +18,7 @@
 #include "chat_members.h"
 #include "config.h"
 #include "hash.h"
+#include "clock.h"
 #include "daemon.h"
 #include "log.h"
 #include "service.h"
@@ -54,10 +55,7 @@ static const struct conf_key chat_keys[] = {
 static time_t
 now_sec(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (time_t)(clock_monotonic_ns() / NSEC_PER_SEC);
 }
 
 /* How the others see c: its nick, else its address. */

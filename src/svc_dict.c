@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "dict.h"
 #include "log.h"
@@ -45,6 +46,9 @@ struct svc_dict {
 };
 
 static const char unknown_reply[] = "unknown";
+
+/* A zero timer runs on the next loop turn, after pending I/O is served. */
+static const struct timeval next_turn = { 0, 0 };
 
 static const struct conf_key dict_keys[] = {
 	UDP_CONF_KEYS,
@@ -114,15 +118,6 @@ load_stop(struct svc_dict *s)
 	evtimer_del(s->load_ev);
 }
 
-static int64_t
-monotonic_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /*
  * DICT_LOAD_USEC of the reload's load (in small steps, whose cost varies
  * with page faults); the next slice runs after pending I/O.
@@ -130,18 +125,17 @@ monotonic_usec(void)
 static void
 load_slice_cb(evutil_socket_t fd, short what, void *arg)
 {
-	static const struct timeval now = { 0, 0 };
 	struct svc_dict *s = arg;
-	int64_t until = monotonic_usec() + DICT_LOAD_USEC;
+	int64_t until = clock_monotonic_ns() + DICT_LOAD_USEC * NSEC_PER_USEC;
 	int rc;
 
 	(void)fd;
 	(void)what;
 	do
 		rc = dict_load_step(s->loading, s->load_err, sizeof s->load_err);
-	while (rc == 1 && monotonic_usec() < until);
+	while (rc == 1 && clock_monotonic_ns() < until);
 	if (rc == 1) {
-		evtimer_add(s->load_ev, &now);
+		evtimer_add(s->load_ev, &next_turn);
 		return;
 	}
 	s->staged = rc == 0 ? dict_load_take(s->loading) : NULL;
@@ -171,13 +165,12 @@ svc_dict_staged(void *arg, char *err, size_t errlen)
 static void
 retire_slice_cb(evutil_socket_t fd, short what, void *arg)
 {
-	static const struct timeval now = { 0, 0 };
 	struct svc_dict *s = arg;
 
 	(void)fd;
 	(void)what;
 	if (dict_release_some(s->retired, DICT_RELEASE_SLICE)) {
-		evtimer_add(s->retire_ev, &now);
+		evtimer_add(s->retire_ev, &next_turn);
 		return;
 	}
 	dict_free(s->retired);
@@ -187,11 +180,9 @@ retire_slice_cb(evutil_socket_t fd, short what, void *arg)
 static void
 retire(struct svc_dict *s, struct dict *old)
 {
-	static const struct timeval now = { 0, 0 };
-
 	dict_free(s->retired);		/* reloads faster than freeing: at once */
 	s->retired = old;
-	if (evtimer_add(s->retire_ev, &now) == -1) {
+	if (evtimer_add(s->retire_ev, &next_turn) == -1) {
 		dict_free(s->retired);
 		s->retired = NULL;
 	}
@@ -244,7 +235,6 @@ static int
 svc_dict_prepare(void *arg, const struct svc_conf *conf, char *err,
     size_t errlen)
 {
-	static const struct timeval now = { 0, 0 };
 	struct svc_dict *s = arg;
 
 	s->load_warn = load_diag();
@@ -252,7 +242,7 @@ svc_dict_prepare(void *arg, const struct svc_conf *conf, char *err,
 	s->staged_conf = conf;
 	s->loading = dict_load_begin(conf->file, conf->max_file_size,
 	    &s->load_warn, s->load_err, sizeof s->load_err);
-	if (s->loading == NULL || evtimer_add(s->load_ev, &now) == -1) {
+	if (s->loading == NULL || evtimer_add(s->load_ev, &next_turn) == -1) {
 		load_stop(s);
 		s->staged_conf = NULL;
 		return svc_dict_staged(s, err, errlen);

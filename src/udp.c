@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "hash.h"
 #include "service.h"
@@ -73,15 +74,6 @@ struct udp_front {
 
 static const char too_long_reply[] = "error: request too long";
 
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /*
  * The loop guard, the rate limit and allow_from: a datagram that fails either is dropped
  * without a reply, counted, and logged at most once a second per reason.
@@ -101,7 +93,7 @@ udp_source_ok(struct udp_front *f, const struct sockaddr *sa)
 		    addr_format(sa, peer, sizeof peer), why);
 		return 0;
 	}
-	if (f->rl != NULL && !ratelimit_allow(f->rl, sa, now_ns())) {
+	if (f->rl != NULL && !ratelimit_allow(f->rl, sa, clock_monotonic_ns())) {
 		f->stats.dropped_rate++;	/* silently: a flood floods no log */
 		return 0;
 	}
