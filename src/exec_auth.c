@@ -48,33 +48,48 @@ auth_verdict_name(enum auth_verdict v)
 	return verdict_names[v];
 }
 
-/* "cred:NAME" is $CREDENTIALS_DIRECTORY/NAME (systemd's LoadCredential=). */
-static int
-key_path(const char *spec, char *path, size_t len, char *err, size_t errlen)
+/*
+ * Checks the form of a key_file value: an absolute path, or cred:NAME with
+ * NAME a file name. Returns 0, or -1 with the reason in err.
+ */
+int
+auth_key_spec_check(const char *spec, char *err, size_t errlen)
 {
-	const char *dir, *name;
+	const char *name = spec + 5;
 
 	if (strncmp(spec, "cred:", 5) != 0) {
-		if (spec[0] != '/') {
-			snprintf(err, errlen, "'%s' is neither an absolute path"
-			    " nor cred:NAME", spec);
-			return -1;
-		}
-		snprintf(path, len, "%s", spec);
-		return 0;
+		if (spec[0] == '/')
+			return 0;
+		snprintf(err, errlen, "'%s' is neither an absolute path nor"
+		    " cred:NAME", spec);
+		return -1;
 	}
-	name = spec + 5;
 	if (name[0] == '\0' || strchr(name, '/') != NULL ||
 	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
 		snprintf(err, errlen, "'%s': NAME must be a file name", spec);
 		return -1;
+	}
+	return 0;
+}
+
+/* "cred:NAME" is $CREDENTIALS_DIRECTORY/NAME (systemd's LoadCredential=). */
+static int
+key_path(const char *spec, char *path, size_t len, char *err, size_t errlen)
+{
+	const char *dir;
+
+	if (auth_key_spec_check(spec, err, errlen) == -1)
+		return -1;
+	if (strncmp(spec, "cred:", 5) != 0) {
+		snprintf(path, len, "%s", spec);
+		return 0;
 	}
 	if ((dir = getenv("CREDENTIALS_DIRECTORY")) == NULL || dir[0] == '\0') {
 		snprintf(err, errlen, "'%s': $CREDENTIALS_DIRECTORY is not set"
 		    " (systemd sets it for LoadCredential=)", spec);
 		return -1;
 	}
-	if ((size_t)snprintf(path, len, "%s/%s", dir, name) >= len) {
+	if ((size_t)snprintf(path, len, "%s/%s", dir, spec + 5) >= len) {
 		snprintf(err, errlen, "'%s': path too long", spec);
 		return -1;
 	}

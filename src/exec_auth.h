@@ -32,6 +32,7 @@ enum auth_verdict {
 
 struct auth_replay;
 
+int		 auth_key_spec_check(const char *, char *, size_t);
 int		 auth_key_load(const char *, struct auth_key *, char *, size_t);
 void		 auth_key_free(struct auth_key *);
 int		 auth_sign(const struct auth_key *, int64_t, const char *,

@@ -49,6 +49,7 @@ static const struct conf_key exec_keys[] = {
 static int
 exec_check(const struct svc_conf *conf, char *err, size_t errlen)
 {
+	char why[512];
 	size_t i;
 
 	for (i = 0; i < conf->allow.n; i++) {
@@ -62,10 +63,9 @@ exec_check(const struct svc_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "group: needs user as well");
 		return -1;
 	}
-	if (conf->key_file[0] != '\0' && conf->key_file[0] != '/' &&
-	    strncmp(conf->key_file, "cred:", 5) != 0) {
-		snprintf(err, errlen, "key_file: '%s' is neither an absolute path"
-		    " nor cred:NAME", conf->key_file);
+	if (conf->key_file[0] != '\0' &&
+	    auth_key_spec_check(conf->key_file, why, sizeof why) == -1) {
+		snprintf(err, errlen, "key_file: %s", why);
 		return -1;
 	}
 	return 0;
