@@ -294,12 +294,27 @@ udp_flush(struct udp_front *f)
 	f->nout = 0;
 }
 
+/*
+ * Sets h up to send iov to `to`, whose address is at name (to's own, or a
+ * copy that outlives it), from the address its request was sent to.
+ */
+static void
+udp_msg_fill(struct msghdr *h, const struct udp_peer *to, void *name,
+    struct iovec *iov, void *ctl)
+{
+	memset(h, 0, sizeof *h);
+	h->msg_name = name;
+	h->msg_namelen = to->len;
+	h->msg_iov = iov;
+	h->msg_iovlen = 1;
+	udp_local_to(&to->local, h, ctl);
+}
+
 /* Queues a reply for the batch's sendmmsg; 0 once queued. */
 static int
 udp_queue(struct udp_front *f, const struct udp_peer *to, const char *buf,
     size_t len)
 {
-	struct msghdr *h;
 	int k;
 
 	if (f->nout == UDP_VLEN)
@@ -309,13 +324,8 @@ udp_queue(struct udp_front *f, const struct udp_peer *to, const char *buf,
 	memcpy(&f->outaddr[k], &to->addr, to->len);
 	f->outiov[k].iov_base = f->outbuf + (size_t)k * UDP_MAX_DGRAM;
 	f->outiov[k].iov_len = len;
-	h = &f->outmsg[k].msg_hdr;
-	memset(h, 0, sizeof *h);
-	h->msg_name = &f->outaddr[k];
-	h->msg_namelen = to->len;
-	h->msg_iov = &f->outiov[k];
-	h->msg_iovlen = 1;
-	udp_local_to(&to->local, h, f->outctl[k].buf);
+	udp_msg_fill(&f->outmsg[k].msg_hdr, to, &f->outaddr[k], &f->outiov[k],
+	    f->outctl[k].buf);
 	return 0;
 }
 
@@ -331,12 +341,7 @@ udp_send(const struct udp_peer *to, const char *buf, size_t len)
 	if (to->fd == to->front->batch_fd && len <= UDP_MAX_DGRAM)
 		return udp_queue(to->front, to, buf, len);
 
-	memset(&m, 0, sizeof m);
-	m.msg_name = (void *)(uintptr_t)&to->addr;
-	m.msg_namelen = to->len;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	udp_local_to(&to->local, &m, ctl.buf);
+	udp_msg_fill(&m, to, (void *)(uintptr_t)&to->addr, &iov, ctl.buf);
 	for (tries = 0; tries < 2; tries++) {
 		if (sendmsg(to->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) != -1) {
 			st->replies++;
