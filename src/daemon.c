@@ -189,8 +189,9 @@ daemon_set_log_level(struct daemon *d)
 	log_set_level(level > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : (enum log_level)level);
 }
 
-static void
-notify_status_running(struct daemon *d)
+/* READY=1 and a STATUS= line: at start and after each reload. */
+void
+daemon_notify_running(struct daemon *d)
 {
 	notify_send(&d->notify, "READY=1\nSTATUS=serving %zu service%s from %s",
 	    d->nsvcs, d->nsvcs == 1 ? "" : "s", d->conf->path);
@@ -340,7 +341,7 @@ daemon_run(struct daemon *d)
 	}
 	log_notice("netdemo running %zu service%s", d->nsvcs,
 	    d->nsvcs == 1 ? "" : "s");
-	notify_status_running(d);
+	daemon_notify_running(d);
 	if (event_base_dispatch(d->base) == -1) {
 		log_errorx("event loop failed");
 		return -1;

@@ -59,6 +59,7 @@ void	daemon_watch_child(struct daemon *, struct child_watch *);
 void	daemon_unwatch_child(struct child_watch *);
 void	daemon_free(struct daemon *);
 void	daemon_set_log_level(struct daemon *);
+void	daemon_notify_running(struct daemon *);
 int	daemon_udp_port_add(struct daemon *, uint16_t);
 void	daemon_udp_port_remove(struct daemon *, uint16_t);
 int	daemon_owns_udp_port(const struct daemon *, uint16_t);

@@ -184,8 +184,7 @@ static void
 reload_done(struct daemon *d)
 {
 	log_notice("reloaded: %zu service%s", d->nsvcs, d->nsvcs == 1 ? "" : "s");
-	notify_send(&d->notify, "READY=1\nSTATUS=serving %zu service%s from %s",
-	    d->nsvcs, d->nsvcs == 1 ? "" : "s", d->conf->path);
+	daemon_notify_running(d);
 }
 
 /* Drops a plan in progress; everything stays as it was. */
