@@ -165,11 +165,11 @@ class Daemon:
         self.dir.cleanup()
 
 
-def run_netdemo(args, timeout=10.0):
+def run_netdemo(args, timeout=10.0, env=None):
     """Runs netdemo to completion: (exit status, stdout, stderr)."""
     p = subprocess.run(WRAPPER + [NETDEMO] + list(args), capture_output=True,
                        text=True, timeout=timeout * SLOW,
-                       stdin=subprocess.DEVNULL)
+                       stdin=subprocess.DEVNULL, env=env)
     return p.returncode, p.stdout, p.stderr
 
 

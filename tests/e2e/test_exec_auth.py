@@ -126,21 +126,15 @@ class ExecAuthTest(unittest.TestCase):
 
 
 class KeyFileErrorTest(unittest.TestCase):
-    def check_refused(self, key_file, pattern, files=None, mode=0o600):
+    def check_refused(self, key_file, pattern):
         """netdemo -t (which loads keys too) refuses key_file."""
-        d = Daemon(config(key_file), files=files)
+        d = Daemon(config(key_file))
         self.addCleanup(d.__exit__)
-        for name in files or {}:
-            os.chmod(d.path(name), mode)
         env = dict(os.environ)
         env.pop("CREDENTIALS_DIRECTORY", None)
-        p = subprocess.run([os.environ.get("NETDEMO", "netdemo"), "-t", "-c",
-                            d.config],
-                           capture_output=True, text=True, env=env,
-                           timeout=10 * SLOW, stdin=subprocess.DEVNULL)
-        self.assertEqual(p.returncode, 1, p.stderr)
-        self.assertRegex(p.stderr, r"\[exec\] key_file: " + pattern)
-        return d
+        rc, _, err = run_netdemo(["-t", "-c", d.config], env=env)
+        self.assertEqual(rc, 1, err)
+        self.assertRegex(err, r"\[exec\] key_file: " + pattern)
 
     def test_group_readable_key_is_refused(self):
         d = Daemon("")
