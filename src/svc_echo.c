@@ -44,7 +44,6 @@
 #define ECHO_HIGH_WATER		(256 * 1024)
 #define ECHO_LOW_WATER		(64 * 1024)
 #define ECHO_READ_CHUNK		(64 * 1024)
-#define ACCEPT_RETRY_MSEC	100
 
 struct echo_conn {
 	LIST_ENTRY(echo_conn)	 entry;
@@ -60,7 +59,6 @@ struct svc_echo {
 	const struct svc_conf	*conf;
 	const struct svc_conf	*staged_conf;
 	struct tcp_listeners	 ls;
-	struct event		*retry;		/* re-enables accepting */
 	char			*buf;		/* ECHO_READ_CHUNK: every read */
 	LIST_HEAD(, echo_conn)	 conns;
 	size_t			 nconns;
@@ -380,31 +378,12 @@ echo_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 }
 
 static void
-echo_retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	tcp_set_accepting(&((struct svc_echo *)arg)->ls, 1);
-}
-
-/*
- * accept() failed (EMFILE, ENOBUFS...): the pending connection stays in the
- * queue, so accepting again at once would spin. Pause, retry on a timer.
- */
-static void
 echo_accept_error_cb(struct evconnlistener *l, void *arg)
 {
 	struct svc_echo *s = arg;
-	struct timeval tv = { 0, ACCEPT_RETRY_MSEC * 1000 };
 
 	(void)l;
-	if (evtimer_pending(s->retry, NULL))
-		return;
-	log_warnx("%s: accept: %s; pausing for %d ms (%zu connections open)",
-	    s->conf->name, strerror(EVUTIL_SOCKET_ERROR()), ACCEPT_RETRY_MSEC,
-	    s->nconns);
-	tcp_set_accepting(&s->ls, 0);
-	evtimer_add(s->retry, &tv);
+	tcp_pause_accepting(&s->ls, s->conf->name, s->nconns);
 }
 
 static void *
@@ -417,8 +396,7 @@ echo_create(struct daemon *d, const struct svc_conf *conf, char *err,
 
 	if (s == NULL || conn_limit_init(&s->per_source, expected,
 	    hash_random_seed()) == -1 ||
-	    (s->buf = malloc(ECHO_READ_CHUNK)) == NULL ||
-	    (s->retry = evtimer_new(d->base, echo_retry_cb, s)) == NULL) {
+	    (s->buf = malloc(ECHO_READ_CHUNK)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		if (s != NULL) {
 			conn_limit_free(&s->per_source);
@@ -468,13 +446,6 @@ echo_commit(void *arg, int apply)
 	s->staged_conf = NULL;
 }
 
-static void
-echo_close_listeners(struct svc_echo *s)
-{
-	tcp_close_all(&s->ls);
-	evtimer_del(s->retry);
-}
-
 /* Stops accepting and reading; connections go once their output is sent. */
 static void
 echo_stop(void *arg)
@@ -483,7 +454,7 @@ echo_stop(void *arg)
 	struct echo_conn *c, *next;
 
 	s->stopping = 1;
-	echo_close_listeners(s);
+	tcp_close_all(&s->ls);
 	for (c = LIST_FIRST(&s->conns); c != NULL; c = next) {
 		next = LIST_NEXT(c, entry);
 		echo_conn_close(c);
@@ -504,8 +475,7 @@ echo_free(void *arg)
 	s->stopping = 0;
 	while (!LIST_EMPTY(&s->conns))
 		echo_conn_free(LIST_FIRST(&s->conns));
-	echo_close_listeners(s);
-	event_free(s->retry);
+	tcp_close_all(&s->ls);
 	conn_limit_free(&s->per_source);
 	free(s->buf);
 	free(s);

@@ -101,6 +101,15 @@ stats_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_enable(bev, EV_WRITE);
 }
 
+static void
+stats_accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct svc_stats *s = arg;
+
+	(void)l;
+	tcp_pause_accepting(&s->ls, s->conf->name, s->nconns);
+}
+
 static void *
 stats_create(struct daemon *d, const struct svc_conf *conf, char *err,
     size_t errlen)
@@ -123,8 +132,8 @@ stats_start(void *arg, char *err, size_t errlen)
 {
 	struct svc_stats *s = arg;
 
-	return tcp_listen_all(s->d, s->conf, stats_accept_cb, NULL, s, &s->ls,
-	    err, errlen);
+	return tcp_listen_all(s->d, s->conf, stats_accept_cb,
+	    stats_accept_error_cb, s, &s->ls, err, errlen);
 }
 
 static int

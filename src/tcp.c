@@ -1,6 +1,11 @@
-/* tcp.c: binding a TCP service's listen address and logging where it listens. */
+/*
+ * tcp.c: a TCP service's listeners: binding them, logging where they
+ * listen, allow_from at accept, and pausing them when accept fails.
+ */
+#include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -9,6 +14,8 @@
 #include "service.h"
 #include "sock.h"
 #include "tcp.h"
+
+#define ACCEPT_RETRY_MSEC	100
 
 /* allow_from at accept: 0 (logged at most once a second) to refuse. */
 int
@@ -28,7 +35,7 @@ tcp_admit(const struct svc_conf *conf, struct log_limit *lim,
  * Listens on a for conf's service; cb gets each accepted (non-blocking,
  * close-on-exec) socket. NULL with the reason in err on failure.
  */
-struct evconnlistener *
+static struct evconnlistener *
 tcp_listen(struct daemon *d, const struct svc_conf *conf, const struct addr *a,
     evconnlistener_cb cb, void *arg, char *err, size_t errlen)
 {
@@ -51,10 +58,27 @@ tcp_listen(struct daemon *d, const struct svc_conf *conf, const struct addr *a,
 	return l;
 }
 
+static void
+tcp_set_accepting(struct tcp_listeners *ls, int on)
+{
+	size_t i;
+
+	for (i = 0; i < ls->n; i++)
+		(on ? evconnlistener_enable : evconnlistener_disable)(ls->v[i]);
+}
+
+static void
+tcp_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	tcp_set_accepting(arg, 1);
+}
+
 /*
- * Listens on every address of conf; errcb (if any) gets accept errors.
- * On failure returns -1 with "listen: ADDR: reason" in err; what was
- * opened stays in ls for tcp_close_all().
+ * Listens on every address of conf; errcb gets accept errors, and must
+ * call tcp_pause_accepting(). On failure returns -1 with "listen: ADDR:
+ * reason" in err; what was opened stays in ls for tcp_close_all().
  */
 int
 tcp_listen_all(struct daemon *d, const struct svc_conf *conf,
@@ -65,7 +89,8 @@ tcp_listen_all(struct daemon *d, const struct svc_conf *conf,
 	char why[512];
 	size_t i;
 
-	if ((ls->v = calloc(conf->listen.n, sizeof *ls->v)) == NULL) {
+	if ((ls->v = calloc(conf->listen.n, sizeof *ls->v)) == NULL ||
+	    (ls->retry = evtimer_new(d->base, tcp_retry_cb, ls)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -75,20 +100,28 @@ tcp_listen_all(struct daemon *d, const struct svc_conf *conf,
 			snprintf(err, errlen, "listen: %s", why);
 			return -1;
 		}
-		if (errcb != NULL)
-			evconnlistener_set_error_cb(l, errcb);
+		evconnlistener_set_error_cb(l, errcb);
 		ls->v[ls->n++] = l;
 	}
 	return 0;
 }
 
+/*
+ * accept() failed (EMFILE, ENOBUFS...): the pending connection stays in
+ * the queue, so accepting again at once would spin. Stops accepting on
+ * every listener of service name (nconns open) and retries on a timer.
+ */
 void
-tcp_set_accepting(struct tcp_listeners *ls, int on)
+tcp_pause_accepting(struct tcp_listeners *ls, const char *name, size_t nconns)
 {
-	size_t i;
+	struct timeval tv = { 0, ACCEPT_RETRY_MSEC * 1000 };
 
-	for (i = 0; i < ls->n; i++)
-		(on ? evconnlistener_enable : evconnlistener_disable)(ls->v[i]);
+	if (evtimer_pending(ls->retry, NULL))
+		return;
+	log_warnx("%s: accept: %s; pausing for %d ms (%zu connections open)",
+	    name, strerror(EVUTIL_SOCKET_ERROR()), ACCEPT_RETRY_MSEC, nconns);
+	tcp_set_accepting(ls, 0);
+	evtimer_add(ls->retry, &tv);
 }
 
 void
@@ -101,4 +134,7 @@ tcp_close_all(struct tcp_listeners *ls)
 	free(ls->v);
 	ls->v = NULL;
 	ls->n = 0;
+	if (ls->retry != NULL)
+		event_free(ls->retry);
+	ls->retry = NULL;
 }

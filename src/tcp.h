@@ -15,17 +15,16 @@ struct log_limit;
 struct tcp_listeners {
 	struct evconnlistener	**v;
 	size_t			  n;
+	struct event		 *retry;	/* re-enables them after a pause */
 };
 
 int			 tcp_admit(const struct svc_conf *, struct log_limit *,
 			    const struct sockaddr *);
-struct evconnlistener	*tcp_listen(struct daemon *, const struct svc_conf *,
-			    const struct addr *, evconnlistener_cb, void *,
-			    char *, size_t);
 int			 tcp_listen_all(struct daemon *, const struct svc_conf *,
 			    evconnlistener_cb, evconnlistener_errorcb, void *,
 			    struct tcp_listeners *, char *, size_t);
-void			 tcp_set_accepting(struct tcp_listeners *, int);
+void			 tcp_pause_accepting(struct tcp_listeners *,
+			    const char *, size_t);
 void			 tcp_close_all(struct tcp_listeners *);
 
 #endif

@@ -205,7 +205,8 @@ class EchoTest(unittest.TestCase):
 
     @unittest.skipIf(WRAPPER, "valgrind needs descriptors of its own")
     def test_out_of_descriptors_pauses_accept_without_spinning(self):
-        d = Daemon(config() + "[dict]\nlisten = 127.0.0.1:0\nfile = w.txt\n",
+        d = Daemon(config() + "[dict]\nlisten = 127.0.0.1:0\nfile = w.txt\n"
+                   "[stats]\nlisten = 127.0.0.1:0\n",
                    {"w.txt": "apple:苹果\n"}, nofile=48).start()
         self.addCleanup(d.__exit__)
         addr, dict_addr = d.addr("echo")[1], d.addr("dict")[1]
@@ -214,6 +215,10 @@ class EchoTest(unittest.TestCase):
         for _ in range(80):     # more than the daemon has descriptors for
             conns.append(socket.create_connection(addr, timeout=5))
         d.wait_log(r"echo: accept: Too many open files; pausing for 100 ms")
+        # Every TCP listener pauses, the stats one too.
+        st = socket.create_connection(d.addr("stats")[1], timeout=5 * SLOW)
+        self.addCleanup(st.close)
+        d.wait_log(r"stats: accept: Too many open files; pausing for 100 ms")
         # Paused, not spinning on the connections still queued.
         cpu = d.cpu_seconds()
         time.sleep(2)
@@ -228,6 +233,13 @@ class EchoTest(unittest.TestCase):
             c.settimeout(5 * SLOW)
             c.sendall(b"q")
             self.assertEqual(c.recv(10), b"q")
+        snapshot = b""
+        for _ in range(100):    # the stats service sends, then closes
+            b = st.recv(65536)
+            if not b:
+                break
+            snapshot += b
+        self.assertIn(b"echo.connections_accepted ", snapshot)
 
     def test_sigterm_with_nothing_pending_exits_at_once(self):
         d = self.daemon()
