@@ -1,13 +1,12 @@
 /*
- * udp.c: the shared front of the datagram services.
+ * udp.c: the shared front of the datagram services: its sockets, and the
+ * way in (guard, rate limit, allow_from, size check, the kind's handler).
  *
  * Each readiness event reads up to UDP_BATCH datagrams, UDP_VLEN at a time
  * with recvmmsg, and the replies they cause on that socket leave together
- * with sendmmsg: a busy socket costs a few system calls per batch, and
- * still lets other sockets in. The receive
- * buffer is allocated once per front: the per-datagram path allocates
- * nothing. A reply that would block is dropped and counted; UDP promises
- * no delivery, and waiting would stall every other client.
+ * with sendmmsg (udp_send.c): a busy socket costs a few system calls per
+ * batch, and still lets other sockets in. The receive and send buffers
+ * are allocated once per front: the per-datagram path allocates nothing.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -28,49 +27,7 @@
 #include "ratelimit.h"
 #include "sock.h"
 #include "stats.h"
-#include "udp.h"
-
-#define UDP_BATCH	64
-#define UDP_VLEN	32
-#define UDP_MAX_DGRAM	65536
-
-struct udp_sock {
-	struct udp_front	*front;
-	int			 fd;
-	uint16_t		 port;		/* bound, for the loop guard */
-	int			 pktinfo;	/* wildcard: learn each destination */
-	struct event		*ev;
-};
-
-/* Control data, aligned as a cmsghdr must be. */
-union udp_ctl {
-	struct cmsghdr		 align;
-	char			 buf[UDP_LOCAL_CTLLEN];
-};
-
-struct udp_front {
-	struct daemon		*d;
-	const struct svc_conf	*conf;
-	struct log_limit	 bad_log, deny_log;
-	struct ratelimit	*rl;		/* NULL when rate = 0 */
-	udp_request_cb		*cb;
-	udp_unreachable_cb	*unreachable;	/* NULL: not watched */
-	void			*arg;
-	struct udp_sock		*socks;
-	size_t			 nsocks;
-	struct udp_stats	 stats;
-	/*
-	 * recvmmsg and sendmmsg slots, UDP_MAX_DGRAM bytes each: allocated
-	 * once, and only the pages datagrams touch become resident.
-	 */
-	char			*inbuf, *outbuf;
-	struct mmsghdr		 inmsg[UDP_VLEN], outmsg[UDP_VLEN];
-	struct iovec		 iniov[UDP_VLEN], outiov[UDP_VLEN];
-	struct sockaddr_storage	 inaddr[UDP_VLEN], outaddr[UDP_VLEN];
-	union udp_ctl		 inctl[UDP_VLEN], outctl[UDP_VLEN];
-	int			 nout;		/* replies queued */
-	int			 batch_fd;	/* queue replies for it; -1: send now */
-};
+#include "udp_front.h"
 
 static const char too_long_reply[] = "error: request too long";
 
@@ -170,14 +127,13 @@ udp_drain_errors(struct udp_sock *s)
 			return;
 		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
 			e = icmp_error(cm);
-			if (e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH)
+			if (udp_unreachable_errno(e))
 				s->front->unreachable(s->front->arg,
 				    (struct sockaddr *)&to);
 		}
 	}
 }
 
-static void udp_flush(struct udp_front *);
 static int udp_set_rate(struct udp_front *, const struct svc_conf *);
 
 /* Receives up to UDP_VLEN datagrams; returns how many, or -1. */
@@ -219,8 +175,7 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < UDP_BATCH; i += UDP_VLEN) {
 		n = udp_receive(f, s);
 		/* EINTR, and an ICMP error reported here instead of a datagram. */
-		if (n == -1 && (errno == EINTR || errno == ECONNREFUSED ||
-		    errno == EHOSTUNREACH || errno == ENETUNREACH))
+		if (n == -1 && (errno == EINTR || udp_unreachable_errno(errno)))
 			continue;
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -242,164 +197,6 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	udp_flush(f);
 	f->batch_fd = -1;
-}
-
-/*
- * Sends one datagram, counting what could not go. An ICMP error that an
- * earlier datagram caused is reported by the next sendto on the socket,
- * whoever it is for: that one is sent again (the error queue, read
- * separately, says whom the error was for).
- */
-static void
-udp_count_failure(struct udp_stats *st)
-{
-	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
-		st->send_dropped++;
-	else
-		st->send_errors++;
-}
-
-static int
-is_stale_icmp_error(void)
-{
-	return errno == ECONNREFUSED || errno == EHOSTUNREACH ||
-	    errno == ENETUNREACH;
-}
-
-/* Sends the queued replies; one that fails is counted and skipped. */
-static void
-udp_flush(struct udp_front *f)
-{
-	int off = 0, n, k, retried = -1;
-
-	while (off < f->nout) {
-		n = sendmmsg(f->batch_fd, f->outmsg + off, (unsigned)(f->nout - off),
-		    MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n > 0) {
-			for (k = off; k < off + n; k++)
-				f->stats.bytes_out += f->outmsg[k].msg_len;
-			f->stats.replies += (uint64_t)n;
-			off += n;
-			continue;
-		}
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && is_stale_icmp_error() && retried != off) {
-			retried = off;	/* another peer's error: send it again */
-			continue;
-		}
-		udp_count_failure(&f->stats);
-		off++;
-	}
-	f->nout = 0;
-}
-
-/*
- * Sets h up to send iov to `to`, whose address is at name (to's own, or a
- * copy that outlives it), from the address its request was sent to.
- */
-static void
-udp_msg_fill(struct msghdr *h, const struct udp_peer *to, void *name,
-    struct iovec *iov, void *ctl)
-{
-	memset(h, 0, sizeof *h);
-	h->msg_name = name;
-	h->msg_namelen = to->len;
-	h->msg_iov = iov;
-	h->msg_iovlen = 1;
-	udp_local_to(&to->local, h, ctl);
-}
-
-/* Queues a reply for the batch's sendmmsg; 0 once queued. */
-static int
-udp_queue(struct udp_front *f, const struct udp_peer *to, const char *buf,
-    size_t len)
-{
-	int k;
-
-	if (f->nout == UDP_VLEN)
-		udp_flush(f);
-	k = f->nout++;
-	memcpy(f->outbuf + (size_t)k * UDP_MAX_DGRAM, buf, len);
-	memcpy(&f->outaddr[k], &to->addr, to->len);
-	f->outiov[k].iov_base = f->outbuf + (size_t)k * UDP_MAX_DGRAM;
-	f->outiov[k].iov_len = len;
-	udp_msg_fill(&f->outmsg[k].msg_hdr, to, &f->outaddr[k], &f->outiov[k],
-	    f->outctl[k].buf);
-	return 0;
-}
-
-static int
-udp_send(const struct udp_peer *to, const char *buf, size_t len)
-{
-	struct udp_stats *st = &to->front->stats;
-	struct iovec iov = { (void *)(uintptr_t)buf, len };
-	struct msghdr m;
-	union udp_ctl ctl;
-	int tries;
-
-	if (to->fd == to->front->batch_fd && len <= UDP_MAX_DGRAM)
-		return udp_queue(to->front, to, buf, len);
-
-	udp_msg_fill(&m, to, (void *)(uintptr_t)&to->addr, &iov, ctl.buf);
-	for (tries = 0; tries < 2; tries++) {
-		if (sendmsg(to->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) != -1) {
-			st->replies++;
-			st->bytes_out += len;
-			return 0;
-		}
-		if (!is_stale_icmp_error())
-			break;
-	}
-	udp_count_failure(st);
-	return -1;
-}
-
-/* How much of buf goes in the next datagram: to a line end if possible. */
-size_t
-udp_chunk_length(const char *buf, size_t len, size_t max)
-{
-	size_t cut;
-
-	if (len <= max)
-		return len;
-	for (cut = max; cut > 0; cut--)
-		if (buf[cut - 1] == '\n')
-			return cut;
-	/* No line end: at least do not split a UTF-8 sequence. */
-	for (cut = max; cut > max - 3 && ((unsigned char)buf[cut] & 0xc0) == 0x80;
-	    cut--)
-		;
-	return cut;
-}
-
-/*
- * Sends buf to the peer in datagrams of at most reply_size bytes, in
- * order. Returns -1 if any could not be sent.
- */
-int
-udp_reply(const struct udp_peer *to, const char *buf, size_t len)
-{
-	size_t max = to->front->conf->reply_size, n;
-	int rc = 0;
-
-	if (len == 0)
-		return udp_send(to, buf, 0);
-	while (len > 0) {
-		n = udp_chunk_length(buf, len, max);
-		if (udp_send(to, buf, n) == -1)
-			rc = -1;
-		buf += n;
-		len -= n;
-	}
-	return rc;
-}
-
-/* udp_reply() for a NUL-terminated text. */
-int
-udp_reply_str(const struct udp_peer *to, const char *s)
-{
-	return udp_reply(to, s, strlen(s));
 }
 
 static int
