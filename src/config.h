@@ -47,6 +47,13 @@ struct conf_key {
 /* Shared by every kind; the kind's own table adds to these. */
 #define CONF_KEY_END	{ NULL, CONF_BOOL, NULL, 0, 0, 0 }
 
+/* allow_from with a kind's default ("0.0.0.0/0, ::/0" is anyone). */
+#define CONF_ALLOW_FROM(def)						\
+	{ "allow_from", CONF_CIDRS, def, 0, 0,				\
+	    offsetof(struct svc_conf, allow_from) }
+#define CONF_ANYONE	"0.0.0.0/0, ::/0"
+#define CONF_LOOPBACK	"127.0.0.0/8, ::1"
+
 struct svc_conf {
 	char			*name;		/* the section */
 	const struct service	*kind;

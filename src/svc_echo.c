@@ -38,7 +38,6 @@
 #include "service.h"
 #include "sock.h"
 #include "tcp.h"
-#include "udp.h"
 #include "stats.h"
 
 #define ECHO_HIGH_WATER		(256 * 1024)

@@ -17,7 +17,6 @@
 #include "service.h"
 #include "stats.h"
 #include "tcp.h"
-#include "udp.h"
 
 #define STATS_WRITE_TIMEOUT	5	/* seconds for a reader to take the lines */
 #define STATS_BUF		(STATS_MAX * 96)

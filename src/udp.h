@@ -24,13 +24,6 @@
 	{ "burst", CONF_UINT, "20", 1, 1000000,				\
 	    offsetof(struct svc_conf, burst) }
 
-/* allow_from with a kind's default ("0.0.0.0/0, ::/0" is anyone). */
-#define CONF_ALLOW_FROM(def)						\
-	{ "allow_from", CONF_CIDRS, def, 0, 0,				\
-	    offsetof(struct svc_conf, allow_from) }
-#define CONF_ANYONE	"0.0.0.0/0, ::/0"
-#define CONF_LOOPBACK	"127.0.0.0/8, ::1"
-
 struct daemon;
 struct stats;
 struct udp_front;
