@@ -187,9 +187,9 @@ dict_parse_line(struct dict *d, const char *s, size_t len, uint32_t lineno,
 		    old->line);
 }
 
-/* Lines in len bytes of text: one more than its line ends. */
+/* How many line ends (\n) len bytes of text hold: sums over slices. */
 size_t
-dict_count_lines(const char *s, size_t len)
+dict_count_line_ends(const char *s, size_t len)
 {
 	size_t n = 0;
 	const char *p = s, *end = s + len;
@@ -203,12 +203,12 @@ dict_count_lines(const char *s, size_t len)
 
 /*
  * Starts a dictionary over text, which it takes ownership of (text must be
- * len + 1 bytes, holding nlines line ends): an empty table sized for every
+ * len + 1 bytes, holding line_ends line ends): an empty table sized for every
  * line, to be filled by dict_parse_some(). name prefixes complaints, which
  * go to diag (both must outlive the parsing). NULL when out of memory.
  */
 struct dict *
-dict_new(char *text, size_t len, size_t nlines, const char *name,
+dict_new(char *text, size_t len, size_t line_ends, const char *name,
     struct diag *diag)
 {
 	struct dict *d = calloc(1, sizeof *d);
@@ -222,7 +222,7 @@ dict_new(char *text, size_t len, size_t nlines, const char *name,
 	d->lineno = 1;
 	d->name = name;
 	d->diag = diag;
-	if (dict_alloc_table(d, nlines + 1) == -1) {
+	if (dict_alloc_table(d, line_ends + 1) == -1) {
 		dict_free(d);
 		return NULL;
 	}
@@ -270,7 +270,7 @@ dict_parse(const char *text, size_t len, const char *name, struct diag *diag)
 		return NULL;
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	if ((d = dict_new(copy, len, dict_count_lines(copy, len), name,
+	if ((d = dict_new(copy, len, dict_count_line_ends(copy, len), name,
 	    diag)) == NULL)
 		return NULL;
 	while (dict_parse_some(d, SIZE_MAX))

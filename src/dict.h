@@ -14,7 +14,7 @@ struct dict_load;
 
 /* dict.c: the table and its parser. */
 struct dict	*dict_parse(const char *, size_t, const char *, struct diag *);
-size_t		 dict_count_lines(const char *, size_t);
+size_t		 dict_count_line_ends(const char *, size_t);
 struct dict	*dict_new(char *, size_t, size_t, const char *, struct diag *);
 int		 dict_parse_some(struct dict *, size_t);
 const char	*dict_lookup(const struct dict *, const char *, size_t, size_t *);

@@ -34,7 +34,7 @@ struct dict_load {
 	struct stat		 st;		/* when opened */
 	char			*text;		/* st.st_size + 1 bytes */
 	size_t			 size, got;	/* file size, bytes read */
-	size_t			 counted, nlines;
+	size_t			 counted, line_ends;
 	struct dict		*dict;
 	enum dict_load_phase	 phase;
 };
@@ -139,11 +139,11 @@ step_count(struct dict_load *l, char *err, size_t errlen)
 
 	if (n > DICT_COUNT_SLICE)
 		n = DICT_COUNT_SLICE;
-	l->nlines += dict_count_lines(l->text + l->counted, n);
+	l->line_ends += dict_count_line_ends(l->text + l->counted, n);
 	l->counted += n;
 	if (l->counted < l->size)
 		return 1;
-	l->dict = dict_new(l->text, l->size, l->nlines, l->path, l->diag);
+	l->dict = dict_new(l->text, l->size, l->line_ends, l->path, l->diag);
 	l->text = NULL;			/* the table owns it, or freed it */
 	if (l->dict == NULL)
 		return fail(l, err, errlen, "out of memory");

@@ -228,7 +228,7 @@ START_TEST(test_parse_in_slices)
 
 	memcpy(text, src, sizeof src);
 	diag = collect_diag(&col);
-	d = dict_new(text, sizeof src - 1, dict_count_lines(text,
+	d = dict_new(text, sizeof src - 1, dict_count_line_ends(text,
 	    sizeof src - 1), "t.txt", &diag);
 	ck_assert_ptr_nonnull(d);
 	do {
