@@ -13,12 +13,7 @@
 
 #include "udp_front.h"
 
-/*
- * Sends one datagram, counting what could not go. An ICMP error that an
- * earlier datagram caused is reported by the next sendto on the socket,
- * whoever it is for: that one is sent again (the error queue, read
- * separately, says whom the error was for).
- */
+/* Counts a reply that could not go: dropped (socket full) or an error. */
 static void
 udp_count_failure(struct udp_stats *st)
 {
@@ -98,6 +93,12 @@ udp_queue(struct udp_front *f, const struct udp_peer *to, const char *buf,
 	return 0;
 }
 
+/*
+ * Sends one datagram, counting what could not go. An ICMP error that an
+ * earlier datagram caused is reported by the next send on the socket,
+ * whoever it is for: that one is sent again (the error queue, read
+ * separately, says whom the error was for).
+ */
 static int
 udp_send(const struct udp_peer *to, const char *buf, size_t len)
 {
