@@ -290,6 +290,74 @@ dict_lookup(const struct dict *d, const char *key, size_t len, size_t *vlen)
 	return d->text + e->val_off;
 }
 
+/*
+ * dict_lookup(), and on a miss the key as people type it: leading and
+ * trailing blanks and tabs dropped, ASCII letters folded to lower case
+ * (" Apple" finds "apple"). The exact key is tried first, so a file's own
+ * "China" still answers "China". Keys longer than DICT_LOOSE_MAX get only
+ * the exact lookup: the folded copy lives on the stack.
+ */
+const char *
+dict_lookup_loose(const struct dict *d, const char *key, size_t len,
+    size_t *vlen)
+{
+	char buf[DICT_LOOSE_MAX];
+	const char *val;
+	size_t i;
+	int changed = 0;
+
+	if ((val = dict_lookup(d, key, len, vlen)) != NULL)
+		return val;
+	while (len > 0 && is_blank(key[len - 1])) {
+		len--;
+		changed = 1;
+	}
+	for (; len > 0 && is_blank(*key); key++, len--)
+		changed = 1;
+	if (len > sizeof buf)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		buf[i] = key[i];
+		if (key[i] >= 'A' && key[i] <= 'Z') {
+			buf[i] = (char)(key[i] - 'A' + 'a');
+			changed = 1;
+		}
+	}
+	return changed ? dict_lookup(d, buf, len, vlen) : NULL;
+}
+
+/*
+ * How many bytes of a value of len bytes to send when it, plus a marker of
+ * mark bytes, must fit in max: up to the last "; " sense boundary that
+ * fits, else the last whole UTF-8 character. len itself when it fits.
+ */
+size_t
+dict_cut_value(const char *val, size_t len, size_t max, size_t mark)
+{
+	size_t room, i;
+
+	if (len <= max)
+		return len;
+	room = max > mark ? max - mark : 0;
+	for (i = room; i >= 2; i--)
+		if (val[i - 2] == ';' && val[i - 1] == ' ')
+			return i - 2;
+	for (i = room; i > 0 && ((unsigned char)val[i] & 0xc0) == 0x80; i--)
+		;
+	return i;
+}
+
+size_t
+dict_count_longer(const struct dict *d, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->nentries; i++)
+		if (d->entries[i].val_len > max)
+			n++;
+	return n;
+}
+
 size_t
 dict_size(const struct dict *d)
 {

@@ -12,12 +12,19 @@ struct dict_load;
 /* The largest text dict_parse takes; dict_load takes its limit from the caller. */
 #define DICT_MAX_FILE_SIZE	((size_t)1 << 30)
 
+/* The longest key dict_lookup_loose() folds (on the stack). */
+#define DICT_LOOSE_MAX	256
+
 /* dict.c: the table and its parser. */
 struct dict	*dict_parse(const char *, size_t, const char *, struct diag *);
 size_t		 dict_count_line_ends(const char *, size_t);
 struct dict	*dict_new(char *, size_t, size_t, const char *, struct diag *);
 int		 dict_parse_some(struct dict *, size_t);
 const char	*dict_lookup(const struct dict *, const char *, size_t, size_t *);
+const char	*dict_lookup_loose(const struct dict *, const char *, size_t,
+		    size_t *);
+size_t		 dict_cut_value(const char *, size_t, size_t, size_t);
+size_t		 dict_count_longer(const struct dict *, size_t);
 size_t		 dict_size(const struct dict *);
 int		 dict_release_some(struct dict *, size_t);
 void		 dict_free(struct dict *);

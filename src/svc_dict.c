@@ -10,6 +10,7 @@
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "clock.h"
@@ -40,12 +41,15 @@ struct svc_dict {
 	struct dict		*retired;	/* the replaced table, being freed */
 	struct event		*retire_ev;
 	char			 load_err[768];	/* why it failed; "" if not */
+	char			 cut[65507];	/* a value cut to reply_size */
 	struct udp_front	*udp;
 	uint64_t		 found, unknown, reload_failures;
 	time_t			 loaded_at;
 };
 
 static const char unknown_reply[] = "unknown";
+/* Ends a value cut to one datagram. */
+static const char cut_mark[] = "; \xe2\x80\xa6";
 
 /* A zero timer runs on the next loop turn, after pending I/O is served. */
 static const struct timeval next_turn = { 0, 0 };
@@ -73,6 +77,8 @@ static void
 load_report(const struct svc_conf *conf, const struct diag *warn,
     const struct dict *dict)
 {
+	size_t n;
+
 	if (warn->count > DICT_WARN_LIMIT)
 		log_warnx("%s: %s: %u more warnings not shown", conf->name,
 		    conf->file, warn->count - DICT_WARN_LIMIT);
@@ -80,6 +86,10 @@ load_report(const struct svc_conf *conf, const struct diag *warn,
 		log_info("%s: loaded %zu entries from %s%s", conf->name,
 		    dict_size(dict), conf->file,
 		    warn->count ? " (some lines skipped, see above)" : "");
+	if (dict != NULL && (n = dict_count_longer(dict, conf->reply_size)) > 0)
+		log_warnx("%s: %s: %zu values longer than reply_size (%u):"
+		    " their replies are cut at a sense", conf->name, conf->file,
+		    n, conf->reply_size);
 }
 
 /* Loads conf's file at once, logging its warnings; NULL + reason in err. */
@@ -94,6 +104,23 @@ svc_dict_load(const struct svc_conf *conf, char *err, size_t errlen)
 	return dict;
 }
 
+/* Sends val as one datagram: cut at a sense, with a mark, if too long. */
+static void
+reply_one(struct svc_dict *s, const struct udp_peer *to, const char *val,
+    size_t vlen)
+{
+	size_t max = s->conf->reply_size, n;
+
+	if (vlen <= max) {
+		udp_reply(to, val, vlen);
+		return;
+	}
+	n = dict_cut_value(val, vlen, max, sizeof cut_mark - 1);
+	memcpy(s->cut, val, n);
+	memcpy(s->cut + n, cut_mark, sizeof cut_mark - 1);
+	udp_reply(to, s->cut, n + sizeof cut_mark - 1);
+}
+
 static void
 svc_dict_request(void *arg, const struct udp_req *req)
 {
@@ -101,9 +128,10 @@ svc_dict_request(void *arg, const struct udp_req *req)
 	const char *val;
 	size_t vlen;
 
-	if ((val = dict_lookup(s->dict, req->data, req->len, &vlen)) != NULL) {
+	if ((val = dict_lookup_loose(s->dict, req->data, req->len, &vlen)) !=
+	    NULL) {
 		s->found++;
-		udp_reply(&req->peer, val, vlen);
+		reply_one(s, &req->peer, val, vlen);
 	} else {
 		s->unknown++;
 		udp_reply(&req->peer, unknown_reply, sizeof unknown_reply - 1);

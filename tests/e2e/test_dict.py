@@ -8,7 +8,8 @@ import unittest
 
 from harness import Daemon, SLOW, udp_ask
 
-DICT = "# test dictionary\napple:苹果\nwater:水\nhello:你好\n"
+DICT = ("# test dictionary\napple:苹果\nwater:水\nhello:你好\nChina:中国\n"
+        "china:瓷器\n")
 CONFIG = """
 [dict]
 listen = 127.0.0.1:0, [::1]:0
@@ -33,8 +34,16 @@ class DictTest(unittest.TestCase):
         self.assertEqual(self.ask("apple".encode()), "苹果")
         self.assertEqual(self.ask(b"water"), "水")
         self.assertEqual(self.ask(b"nope"), "unknown")
-        self.assertEqual(self.ask(b"Apple"), "unknown")
         self.assertEqual(self.ask(b"appl"), "unknown")
+
+    def test_case_and_blanks_forgiven(self):
+        self.assertEqual(self.ask(b"Apple"), "苹果")
+        self.assertEqual(self.ask(b"APPLE"), "苹果")
+        self.assertEqual(self.ask(b" apple "), "苹果")
+        self.assertEqual(self.ask(b"\tWater\t\n"), "水")
+        self.assertEqual(self.ask(b"China"), "中国")	# its own entry
+        self.assertEqual(self.ask(b"CHINA"), "瓷器")
+        self.assertEqual(self.ask(b"ap ple"), "unknown")
 
     def test_ipv6_socket(self):
         family, addr = self.d.addr("dict", 1)
@@ -81,7 +90,7 @@ class DictTest(unittest.TestCase):
         self.assertEqual(self.ask(b"cat"), "unknown")
         self.d.write("words.txt", DICT + "cat:猫\n")
         mark = self.reload()
-        self.d.wait_log(r"loaded 4 entries", start=mark)
+        self.d.wait_log(r"loaded 6 entries", start=mark)
         self.assertEqual(self.ask(b"cat"), "猫")
         self.assertEqual(self.ask(b"apple"), "苹果")
 
@@ -89,7 +98,7 @@ class DictTest(unittest.TestCase):
         os.unlink(self.d.path("words.txt"))
         mark = self.reload()
         line = self.d.wait_log(r"reload failed", start=mark)
-        self.assertIn("still serving the 3 entries", line)
+        self.assertIn("still serving the 5 entries", line)
         self.assertIn("No such file or directory", line)
         self.assertEqual(self.ask(b"apple"), "苹果")
 
@@ -123,9 +132,31 @@ class DictTest(unittest.TestCase):
         for i in range(5):
             self.d.write("words.txt", DICT + "n%d:%d\n" % (i, i))
             mark = self.reload()
-            self.d.wait_log(r"loaded 4 entries", start=mark)
+            self.d.wait_log(r"loaded 6 entries", start=mark)
             self.assertEqual(self.ask(b"n%d" % i), str(i))
             time.sleep(0.01)
+
+
+class LongValueTest(unittest.TestCase):
+    def test_long_value_is_one_cut_datagram_and_warned(self):
+        value = "; ".join("sense%05d" % i for i in range(1500))  # ~20 kB
+        conf = "[dict]\nlisten = 127.0.0.1:0\nfile = w.txt\n"
+        with Daemon(conf, {"w.txt": "x:%s\ny:short\n" % value}) as d:
+            d.start()
+            self.assertTrue(any("1 values longer than reply_size (1200)" in l
+                                for l in d.snapshot()))
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.settimeout(2 * SLOW)
+                s.sendto(b"x", d.addr("dict")[1])
+                got = s.recv(65536).decode()
+                s.sendto(b"y", d.addr("dict")[1])
+                # The next datagram is y's reply: x's was one datagram.
+                self.assertEqual(s.recv(65536), b"short")
+            self.assertLessEqual(len(got.encode()), 1200)
+            self.assertTrue(got.endswith("; \u2026"), got[-20:])
+            self.assertTrue(value.startswith(got[:-3]), got[:40])
+            self.assertRegex(got, r"sense\d{5}; \u2026$")
+            self.assertEqual(d.stop(), 0)
 
 
 class GuardTest(unittest.TestCase):

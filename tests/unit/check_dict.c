@@ -50,6 +50,69 @@ START_TEST(test_basic_entries)
 }
 END_TEST
 
+static const char *
+lookup_loose(const struct dict *d, const char *key)
+{
+	static char buf[256];
+	size_t vlen;
+	const char *v = dict_lookup_loose(d, key, strlen(key), &vlen);
+
+	if (v == NULL)
+		return "";
+	snprintf(buf, sizeof buf, "%.*s", (int)vlen, v);
+	return buf;
+}
+
+START_TEST(test_loose_lookup_folds_case_and_blanks)
+{
+	struct dict *d = parse("apple:苹果\nChina:中国\nchina:瓷器\n"
+	    "good morning:早上好\n");
+	char big[DICT_LOOSE_MAX + 8];
+
+	ck_assert_str_eq(lookup_loose(d, "apple"), "苹果");
+	ck_assert_str_eq(lookup_loose(d, "Apple"), "苹果");
+	ck_assert_str_eq(lookup_loose(d, "APPLE"), "苹果");
+	ck_assert_str_eq(lookup_loose(d, " apple "), "苹果");
+	ck_assert_str_eq(lookup_loose(d, "\tApPle\t "), "苹果");
+	ck_assert_str_eq(lookup_loose(d, "Good Morning"), "早上好");
+	ck_assert_str_eq(lookup_loose(d, "China"), "中国");	/* exact first */
+	ck_assert_str_eq(lookup_loose(d, "CHINA"), "瓷器");
+	ck_assert_str_eq(lookup_loose(d, "ap ple"), "");
+	ck_assert_str_eq(lookup_loose(d, "   "), "");
+	ck_assert_str_eq(lookup_loose(d, ""), "");
+	ck_assert_str_eq(lookup(d, "Apple"), "");	/* exact stays exact */
+	memset(big, 'A', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	ck_assert_str_eq(lookup_loose(d, big), "");
+	dict_free(d);
+}
+END_TEST
+
+START_TEST(test_cut_value_at_a_sense)
+{
+	const char *v = "one; two; three";
+
+	ck_assert_uint_eq(dict_cut_value(v, strlen(v), 100, 5), strlen(v));
+	ck_assert_uint_eq(dict_cut_value(v, strlen(v), 15, 5), strlen(v));
+	ck_assert_uint_eq(dict_cut_value(v, strlen(v), 14, 5), 3);
+	ck_assert_uint_eq(dict_cut_value(v, strlen(v), 13, 5), 3);
+	ck_assert_uint_eq(dict_cut_value(v, strlen(v), 7, 5), 2);
+	/* No sense boundary: a whole UTF-8 character (3 bytes each). */
+	ck_assert_uint_eq(dict_cut_value("苹果苹果", 12, 9, 1), 6);
+	ck_assert_uint_eq(dict_cut_value("苹果苹果", 12, 10, 1), 9);
+}
+END_TEST
+
+START_TEST(test_count_longer_values)
+{
+	struct dict *d = parse("a:12345\nb:123\nc:1234567890\n");
+
+	ck_assert_uint_eq(dict_count_longer(d, 4), 2);
+	ck_assert_uint_eq(dict_count_longer(d, 10), 0);
+	dict_free(d);
+}
+END_TEST
+
 START_TEST(test_trim_comments_blank_crlf)
 {
 	struct dict *d = parse("# comment\n\n   \n  good morning  :\t早上好 \r\n"
@@ -290,6 +353,9 @@ dict_suite(void)
 	TCase *tc = tcase_create("parse");
 
 	tcase_add_test(tc, test_basic_entries);
+	tcase_add_test(tc, test_loose_lookup_folds_case_and_blanks);
+	tcase_add_test(tc, test_cut_value_at_a_sense);
+	tcase_add_test(tc, test_count_longer_values);
 	tcase_add_test(tc, test_trim_comments_blank_crlf);
 	tcase_add_test(tc, test_split_at_first_colon);
 	tcase_add_test(tc, test_bad_lines_warn_with_line_numbers);
