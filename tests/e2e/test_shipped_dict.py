@@ -59,8 +59,8 @@ class ShippedDictTest(unittest.TestCase):
         self.assertEqual([l for l in log if "warning" in l], [])
         counts = {m.group(1): int(m.group(2)) for m in
                   (re.search(r"(\w+): loaded (\d+) entries", l) for l in log) if m}
-        self.assertGreaterEqual(counts["en"], 30000)
-        self.assertGreaterEqual(counts["zh"], 30000)
+        self.assertGreaterEqual(counts["en"], 74536)
+        self.assertGreaterEqual(counts["zh"], 120518)
 
     def test_everyday_words(self):
         self.assertGreaterEqual(len(EVERYDAY), 50)
@@ -79,6 +79,37 @@ class ShippedDictTest(unittest.TestCase):
             got = udp_ask(self.d.addr("zh")[1], zh.encode()).decode()
             self.assertIn(en, got.split("; ")[0].split(" ") + got.split("; "),
                           "%s -> %s" % (zh, got))
+
+    def test_what_people_type(self):
+        en, zh = self.d.addr("en")[1], self.d.addr("zh")[1]
+
+        def first(addr, word):
+            return udp_ask(addr, word.encode()).decode().split("; ")[0]
+        self.assertEqual(first(en, "Apple"), "苹果")
+        self.assertEqual(first(en, "APPLE"), "苹果")
+        self.assertEqual(first(en, " apple "), "苹果")
+        self.assertEqual(first(en, "Water\t"), "水")
+        for phrase, accepted in (("good morning", "早上好 早安 早"),
+                                 ("thank you", "谢谢 谢谢你"),
+                                 ("how much", "多少 几")):
+            self.assertIn(first(en, phrase), accepted.split(), phrase)
+        # Traditional headwords answer with their simplified entry's value.
+        for trad, simp in (("謝謝", "谢谢"), ("電腦", "电脑")):
+            self.assertEqual(udp_ask(zh, trad.encode()),
+                             udp_ask(zh, simp.encode()), trad)
+
+    def test_replies_are_clean(self):
+        bad = []
+        for name in ("dict.txt", "dict-zh-en.txt"):
+            with open(os.path.join(DATA, name), encoding="utf-8") as f:
+                for line in f:
+                    if line.startswith("#"):
+                        continue
+                    value = line.rstrip("\n").split(":", 1)[1]
+                    if re.search(r"CL:|\[|\|", value) or (
+                            name == "dict.txt" and " - " in value):
+                        bad.append(line.strip())
+        self.assertEqual(bad[:10], [])
 
     def test_keys_are_clean_english(self):
         bad = []
