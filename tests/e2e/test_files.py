@@ -25,6 +25,17 @@ def echo_once(addr):
         return s.recv(16)
 
 
+def wait_in(path, needle):
+    """The file's text once it holds needle, or after 5 s."""
+    deadline = time.monotonic() + 5 * SLOW
+    text = ""
+    while needle not in text and time.monotonic() < deadline:
+        time.sleep(0.05)
+        with open(path) as f:
+            text = f.read()
+    return text
+
+
 class ConfigFileTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
@@ -146,14 +157,9 @@ class BackgroundPathsTest(unittest.TestCase):
             fds = "/proc/%d/fd" % pid
             links = [os.readlink(os.path.join(fds, n)) for n in os.listdir(fds)]
             self.assertNotIn(marker, links)
+            self.assertIn("netdemo running", wait_in(log, "netdemo running"))
             os.kill(pid, signal.SIGHUP)
-            deadline = time.monotonic() + 5 * SLOW
-            text = ""
-            while "reloaded" not in text and time.monotonic() < deadline:
-                time.sleep(0.05)
-                with open(log) as f:
-                    text = f.read()
-            self.assertIn("reloaded: 2 services", text)
+            self.assertIn("reloaded: 2 services", wait_in(log, "reloaded"))
             os.kill(pid, signal.SIGTERM)
             deadline = time.monotonic() + 5 * SLOW
             while os.path.exists("/proc/%d" % pid) and \
