@@ -78,6 +78,8 @@ report_repeats(struct scan *sc, struct names *l, const char *what)
 {
 	size_t i, first = 0;
 
+	if (l->n < 2)
+		return;		/* and qsort may not be given NULL */
 	qsort(l->v, l->n, sizeof *l->v, name_cmp);
 	for (i = 1; i < l->n; i++) {
 		if (strcmp(l->v[i].s, l->v[first].s) != 0) {
