@@ -226,6 +226,29 @@ addr_host_key(const struct sockaddr *sa, uint8_t *key)
 		    ->sin6_addr, 16);
 }
 
+/*
+ * Like addr_host_key(), but for the source's network: only the first
+ * prefix4 (IPv4) or prefix6 (IPv6) bits of the address count. One host
+ * holds a whole IPv6 /64, so counting its addresses apart counts nothing.
+ */
+void
+addr_source_key(const struct sockaddr *sa, unsigned prefix4, unsigned prefix6,
+    uint8_t *key)
+{
+	unsigned bits = sa->sa_family == AF_INET ? prefix4 : prefix6;
+	unsigned i, len = sa->sa_family == AF_INET ? 4 : 16;
+
+	addr_host_key(sa, key);
+	for (i = 0; i < len; i++) {
+		if (bits >= 8)
+			bits -= 8;
+		else {
+			key[1 + i] &= (uint8_t)(0xff00 >> bits);
+			bits = 0;
+		}
+	}
+}
+
 /* True for 127.0.0.0/8 and ::1: where a listen address reaches no network. */
 int
 addr_is_loopback(const struct sockaddr *sa)

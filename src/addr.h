@@ -31,6 +31,8 @@ struct cidrlist {
 };
 
 void	 addr_host_key(const struct sockaddr *, uint8_t *);
+void	 addr_source_key(const struct sockaddr *, unsigned, unsigned,
+	    uint8_t *);
 int	 addr_parse(const char *, struct addr *, char *, size_t);
 int	 cidrs_match(const struct cidrlist *, const struct sockaddr *);
 const char *addr_bad_source(const struct sockaddr *);

@@ -6,6 +6,7 @@
  * process waits on a pipe until the daemon says it listens, and exits 0,
  * or exits 1 if the daemon died first (whose errors still reached stderr,
  * which is redirected to /dev/null only once the services listen).
+ * The daemon keeps no descriptor it inherited above stderr.
  * -p writes the pid file atomically (temporary file, then rename) and
  * refuses to start while the file names a live netdemo.
  */
@@ -15,12 +16,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "background.h"
 #include "log.h"
+#include "xmalloc.h"
+
+#define PIDFILE_MAX	64	/* bytes of a pid file worth reading */
 
 /* In the first process: waits for the daemon's word, then exits. */
 static _Noreturn void
@@ -33,6 +38,40 @@ wait_for_ready(int fd)
 		n = read(fd, &ok, 1);
 	while (n == -1 && errno == EINTR);
 	_exit(n == 1 ? 0 : 1);
+}
+
+/* Closes every descriptor above stderr but keep: none leaks to the daemon. */
+static void
+close_inherited(int keep)
+{
+	struct rlimit rl;
+	int fd, max;
+
+	if (close_range(STDERR_FILENO + 1, (unsigned)keep - 1, 0) == 0 &&
+	    close_range((unsigned)keep + 1, ~0U, 0) == 0)
+		return;
+	/* Kernels before 5.9: as far as the descriptor limit goes. */
+	max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ?
+	    (int)rl.rlim_cur : 65536;
+	for (fd = STDERR_FILENO + 1; fd < max; fd++)
+		if (fd != keep)
+			close(fd);
+}
+
+/* path as an absolute path (from the current folder), allocated. */
+char *
+background_absolute(const char *path)
+{
+	char cwd[4096];
+	size_t n;
+	char *p;
+
+	if (path[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
+		return xstrdup(path);
+	n = strlen(cwd) + 1 + strlen(path) + 1;
+	p = xmalloc(n);
+	snprintf(p, n, "%s/%s", cwd, path);
+	return p;
 }
 
 /*
@@ -60,6 +99,13 @@ background_start(void)
 	}
 	if (pid > 0)
 		_exit(0);	/* the daemon is no session leader: no tty again */
+	/* Started with a standard stream closed, the pipe may have taken it. */
+	if (p[1] <= STDERR_FILENO &&
+	    (p[1] = fcntl(p[1], F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) == -1) {
+		log_error("cannot go to the background");
+		_exit(1);
+	}
+	close_inherited(p[1]);
 	if (chdir("/") == -1)
 		log_warn("chdir /");
 	umask(027);
@@ -84,18 +130,40 @@ background_ready(int fd)
 	close(fd);
 }
 
+/*
+ * The pid in the file at path, 0 if none can be read. A FIFO or device
+ * planted there would block or never end: only a regular file is read.
+ */
+static long
+pidfile_read(const char *path)
+{
+	char buf[PIDFILE_MAX + 1];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY))
+	    == -1)
+		return 0;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (n = read(fd, buf, PIDFILE_MAX)) <= 0) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
 /* -1 (with a message) when path names a running netdemo. */
 int
 pidfile_check(const char *path)
 {
-	char buf[32], comm[64], proc[64];
+	char comm[64], proc[64];
 	long pid;
 	FILE *f;
 
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	pid = fgets(buf, sizeof buf, f) ? strtol(buf, NULL, 10) : 0;
-	fclose(f);
+	pid = pidfile_read(path);
 	if (pid <= 0 || kill((pid_t)pid, 0) == -1)
 		return 0;
 	snprintf(proc, sizeof proc, "/proc/%ld/comm", pid);
@@ -111,20 +179,35 @@ pidfile_check(const char *path)
 	return -1;
 }
 
-/* Writes our pid to a temporary file beside path, then renames it. */
+/*
+ * Writes our pid to a temporary file beside path, then renames it. The
+ * temporary name is predictable, so it must be a new file: O_EXCL and
+ * O_NOFOLLOW refuse anything planted there (a symlink root would follow).
+ */
 int
 pidfile_write(const char *path)
 {
-	char tmp[4096];
-	FILE *f;
+	char tmp[4096], line[32];
+	int fd, len;
 
-	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-	if ((f = fopen(tmp, "we")) == NULL) {
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path,
+	    (long)getpid()) >= sizeof tmp) {
+		log_errorx("%s: path too long", path);
+		return -1;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1) {
 		log_error("%s", tmp);
 		return -1;
 	}
-	fprintf(f, "%ld\n", (long)getpid());
-	if (fclose(f) != 0 || rename(tmp, path) == -1) {
+	len = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+	if (write(fd, line, (size_t)len) != len) {
+		log_error("%s", tmp);
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (close(fd) == -1 || rename(tmp, path) == -1) {
 		log_error("%s", path);
 		unlink(tmp);
 		return -1;

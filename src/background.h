@@ -2,6 +2,7 @@
 #ifndef NETDEMO_BACKGROUND_H
 #define NETDEMO_BACKGROUND_H
 
+char	*background_absolute(const char *);
 int	background_start(void);
 void	background_ready(int);
 int	pidfile_check(const char *);

@@ -1,10 +1,10 @@
 /*
  * config.c: from iniparser's dictionary to a validated struct config.
  *
- * iniparser accepts any key and lets a repeated key win silently, so every
- * key it returns is checked against its section's table here. Errors name
- * the file, the section and the key; iniparser knows no line numbers past
- * its own syntax errors. Validation opens no sockets and reads no files.
+ * iniparser accepts any key, so every key it returns is checked against its
+ * section's table here (config_scan() has refused repeated sections and
+ * keys, which iniparser would merge). Errors name the file, the section and
+ * the key. Validation opens no sockets and reads no files.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,6 +15,8 @@
 #include <strings.h>
 
 #include "config.h"
+#include "config_file.h"
+#include "config_scan.h"
 #include "config_value.h"
 #include "service.h"
 #include "xmalloc.h"
@@ -54,8 +56,9 @@ section_error(const struct section *s, const char *key, const char *fmt, ...)
 static const char *
 section_get(const struct section *s, const char *key)
 {
-	char full[256];
+	char full[CONFIG_NAME_MAX + 1 + 64];
 
+	/* config_scan() refused longer names; the keys asked for are short. */
 	snprintf(full, sizeof full, "%s:%s", s->name, key);
 	return iniparser_getstring(s->ini, full, NULL);
 }
@@ -353,8 +356,15 @@ parse_sections(const dictionary *ini, struct config *conf, struct diag *diag)
 			    conf->path, key + 1);
 			bad = 1;
 		}
-		if (strchr(key, ':') != NULL)
+		if (strchr(key, ':') != NULL) {
+			/* A section (no value) can't hold iniparser's separator. */
+			if (ini->val[i] == NULL) {
+				diag_add(diag, "%s: [%s]: ':' may not appear in a"
+				    " section name", conf->path, key);
+				bad = 1;
+			}
 			continue;
+		}
 		s.name = key;
 		if (strcmp(key, GLOBAL_SECTION) == 0) {
 			bad |= parse_global(&s, conf) == -1;
@@ -395,62 +405,15 @@ config_from_ini(const dictionary *ini, const char *path, struct diag *diag)
 	return conf;
 }
 
-/*
- * iniparser reports syntax errors, with their line, through a callback that
- * takes no context: this points at the load in progress, and only then.
- */
-static struct diag *ini_diag;
-
-static int
-ini_error_cb(const char *fmt, ...)
-{
-	static const char syntax[] = "iniparser: syntax error in %s (%d):\n-> %s\n";
-	char msg[768];
-	va_list ap;
-
-	va_start(ap, fmt);
-	/* Its one message with a line number, reworded as "FILE:LINE: ...". */
-	if (strcmp(fmt, syntax) == 0) {
-		const char *file = va_arg(ap, const char *);
-		int line = va_arg(ap, int);
-		const char *text = va_arg(ap, const char *);
-
-		snprintf(msg, sizeof msg, "%s:%d: syntax error: %s", file,
-		    line, text);
-	} else
-		vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	msg[strcspn(msg, "\n")] = '\0';
-	if (ini_diag != NULL)
-		diag_add(ini_diag, "%s", msg);
-	return 0;
-}
-
 /* Reads and validates the INI file at path; NULL after reporting to diag. */
 struct config *
 config_load(const char *path, struct diag *diag)
 {
 	struct config *conf;
 	dictionary *ini;
-	unsigned before = diag->count;
-	FILE *f;
 
-	/* iniparser's own message for a missing file omits the reason. */
-	if ((f = fopen(path, "r")) == NULL) {
-		diag_add(diag, "%s: %s", path, strerror(errno));
+	if ((ini = config_file_load(path, diag)) == NULL)
 		return NULL;
-	}
-	fclose(f);
-	ini_diag = diag;
-	iniparser_set_error_callback(ini_error_cb);
-	ini = iniparser_load(path);
-	iniparser_set_error_callback(NULL);
-	ini_diag = NULL;
-	if (ini == NULL) {
-		if (diag->count == before)
-			diag_add(diag, "%s: not a valid INI file", path);
-		return NULL;
-	}
 	conf = config_from_ini(ini, path, diag);
 	iniparser_freedict(ini);
 	return conf;

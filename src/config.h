@@ -52,6 +52,13 @@ struct conf_key {
 	{ "allow_from", CONF_CIDRS, def, 0, 0,				\
 	    offsetof(struct svc_conf, allow_from) }
 #define CONF_ANYONE	"0.0.0.0/0, ::/0"
+
+/* How much of an address rate and per_source count as one source. */
+#define CONF_SOURCE_PREFIXES						\
+	{ "source_prefix4", CONF_UINT, "32", 0, 32,			\
+	    offsetof(struct svc_conf, source_prefix4) },		\
+	{ "source_prefix6", CONF_UINT, "64", 0, 128,			\
+	    offsetof(struct svc_conf, source_prefix6) }
 #define CONF_LOOPBACK	"127.0.0.0/8, ::1"
 
 struct svc_conf {
@@ -61,9 +68,10 @@ struct svc_conf {
 	struct addrlist		 listen;
 	unsigned		 max_request;	/* UDP kinds */
 	unsigned		 reply_size;
-	unsigned		 rate, burst;	/* per source address; rate 0: off */
+	unsigned		 rate, burst;	/* per source; rate 0: off */
+	unsigned		 source_prefix4, source_prefix6; /* a source's bits */
 	unsigned		 max_connections; /* echo */
-	unsigned		 per_source;	/* echo: connections per address */
+	unsigned		 per_source;	/* echo: connections per source */
 	unsigned		 idle_timeout;	/* echo, chat */
 	unsigned		 max_members;	/* chat */
 	char			*file;		/* dict */

@@ -1,6 +1,7 @@
 /*
- * conn_limit.c: how many connections each source address has open, for
- * echo's per_source limit.
+ * conn_limit.c: how many connections each source has open, for echo's
+ * per_source limit. A source is the first prefix4 or prefix6 bits of its
+ * address (an IPv6 /64 by default: one host may hold all of it).
  *
  * Unlike the rate limiter's lossy table this count must be exact, or a
  * client could open more by having its entry forgotten. It stays bounded
@@ -22,9 +23,12 @@ struct conn_source {
 
 /* A table for about `expected` sources. Returns 0, or -1 out of memory. */
 int
-conn_limit_init(struct conn_limit *cl, size_t expected, uint64_t seed)
+conn_limit_init(struct conn_limit *cl, size_t expected, unsigned prefix4,
+    unsigned prefix6, uint64_t seed)
 {
 	memset(cl, 0, sizeof *cl);
+	cl->prefix4 = prefix4;
+	cl->prefix6 = prefix6;
 	cl->nbuckets = 64;
 	while (cl->nbuckets < expected && cl->nbuckets < (1u << 20))
 		cl->nbuckets *= 2;
@@ -70,7 +74,7 @@ conn_limit_take(struct conn_limit *cl, const struct sockaddr *sa, unsigned max)
 	uint8_t key[ADDR_HOST_KEYLEN];
 	struct conn_source **p;
 
-	addr_host_key(sa, key);
+	addr_source_key(sa, cl->prefix4, cl->prefix6, key);
 	p = find(cl, key);
 	if (*p != NULL) {
 		if (max > 0 && (*p)->open >= max)
@@ -93,7 +97,7 @@ conn_limit_give(struct conn_limit *cl, const struct sockaddr *sa)
 	uint8_t key[ADDR_HOST_KEYLEN];
 	struct conn_source **p, *e;
 
-	addr_host_key(sa, key);
+	addr_source_key(sa, cl->prefix4, cl->prefix6, key);
 	p = find(cl, key);
 	if ((e = *p) == NULL || --e->open > 0)
 		return;
@@ -108,7 +112,7 @@ conn_limit_count(const struct conn_limit *cl, const struct sockaddr *sa)
 	uint8_t key[ADDR_HOST_KEYLEN];
 	struct conn_source *const *p;
 
-	addr_host_key(sa, key);
+	addr_source_key(sa, cl->prefix4, cl->prefix6, key);
 	p = find(cl, key);
 	return *p == NULL ? 0 : (*p)->open;
 }

@@ -1,4 +1,4 @@
-/* conn_limit.h: open connections counted per source address. */
+/* conn_limit.h: open connections counted per source network. */
 #ifndef NETDEMO_CONN_LIMIT_H
 #define NETDEMO_CONN_LIMIT_H
 
@@ -14,10 +14,12 @@ struct conn_limit {
 	struct conn_source	**buckets;
 	size_t			  nbuckets;
 	size_t			  nsources;
+	unsigned		  prefix4, prefix6; /* bits that name a source */
 	uint64_t		  seed;
 };
 
-int	conn_limit_init(struct conn_limit *, size_t, uint64_t);
+int	conn_limit_init(struct conn_limit *, size_t, unsigned, unsigned,
+	    uint64_t);
 void	conn_limit_free(struct conn_limit *);
 int	conn_limit_take(struct conn_limit *, const struct sockaddr *, unsigned);
 void	conn_limit_give(struct conn_limit *, const struct sockaddr *);

@@ -15,10 +15,11 @@
 #include "daemon.h"
 #include "log.h"
 #include "service.h"
+#include "xmalloc.h"
 
 struct options {
-	const char	*config;
-	const char	*pidfile;
+	char		*config;	/* allocated */
+	char		*pidfile;	/* allocated; NULL: none */
 	int		 check;
 	int		 background;
 	int		 verbose;
@@ -44,6 +45,15 @@ usage(FILE *out)
 }
 
 static void
+absolutize(char **path)
+{
+	char *abs = background_absolute(*path);
+
+	free(*path);
+	*path = abs;
+}
+
+static void
 parse_options(int argc, char **argv, struct options *opt)
 {
 	static const struct option longopts[] = {
@@ -61,13 +71,15 @@ parse_options(int argc, char **argv, struct options *opt)
 	while ((ch = getopt_long(argc, argv, "c:dp:tvVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			opt->config = optarg;
+			free(opt->config);
+			opt->config = xstrdup(optarg);
 			break;
 		case 'd':
 			opt->background = 1;
 			break;
 		case 'p':
-			opt->pidfile = optarg;
+			free(opt->pidfile);
+			opt->pidfile = xstrdup(optarg);
 			break;
 		case 't':
 			opt->check = 1;
@@ -90,6 +102,16 @@ parse_options(int argc, char **argv, struct options *opt)
 		fprintf(stderr, "netdemo: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		exit(2);
+	}
+	/*
+	 * The background daemon runs in "/": every path it reads later (the
+	 * config on reload, its dictionaries, the pid file) must not depend
+	 * on the folder it was started from.
+	 */
+	if (opt->background) {
+		absolutize(&opt->config);
+		if (opt->pidfile != NULL)
+			absolutize(&opt->pidfile);
 	}
 }
 
@@ -152,25 +174,25 @@ serve(struct daemon *d, const struct options *opt, int ready_fd)
 	return rc;
 }
 
-int
-main(int argc, char **argv)
+/* Loads the configuration, then checks it (-t) or serves; the exit status. */
+static int
+run(const struct options *opt)
 {
-	struct options opt = { NETDEMO_CONFIG_PATH, NULL, 0, 0, 0 };
 	struct diag errors = diag_to_log(LOG_LVL_ERROR);
 	struct config *conf;
 	struct daemon d;
 	int rc, ready_fd = -1;
 
-	parse_options(argc, argv, &opt);
-	log_init();
-	if ((conf = config_load(opt.config, &errors)) == NULL)
+	if ((conf = config_load(opt->config, &errors)) == NULL)
 		return 1;
-	if (!opt.check && opt.pidfile != NULL && pidfile_check(opt.pidfile) == -1) {
+	if (!opt->check && opt->pidfile != NULL &&
+	    pidfile_check(opt->pidfile) == -1) {
 		config_free(conf);
 		return 1;
 	}
 	/* Before the event loop exists: libevent's state is not fork-safe. */
-	if (!opt.check && opt.background && (ready_fd = background_start()) == -1) {
+	if (!opt->check && opt->background &&
+	    (ready_fd = background_start()) == -1) {
 		config_free(conf);
 		return 1;
 	}
@@ -178,19 +200,34 @@ main(int argc, char **argv)
 		daemon_free(&d);
 		return 1;
 	}
-	d.verbose = opt.verbose;
+	d.verbose = opt->verbose;
 	daemon_set_log_level(&d);
 	if (daemon_create_services(&d) == -1) {
 		daemon_free(&d);
 		return 1;
 	}
-	if (opt.check) {
+	if (opt->check) {
 		print_services(d.conf);
 		printf("%s: configuration OK\n", d.conf->path);
 		daemon_free(&d);
 		return 0;
 	}
-	rc = serve(&d, &opt, ready_fd);
+	rc = serve(&d, opt, ready_fd);
 	daemon_free(&d);
 	return rc == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options opt = { NULL, NULL, 0, 0, 0 };
+	int rc;
+
+	opt.config = xstrdup(NETDEMO_CONFIG_PATH);
+	parse_options(argc, argv, &opt);
+	log_init();
+	rc = run(&opt);
+	free(opt.config);
+	free(opt.pidfile);
+	return rc;
 }

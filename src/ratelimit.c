@@ -1,6 +1,7 @@
 /*
- * ratelimit.c: `rate` datagrams per second per source address, with bursts
- * of `burst`, for the UDP services.
+ * ratelimit.c: `rate` datagrams per second per source network (an IPv4
+ * address, an IPv6 /64 by default), with bursts of `burst`, for the UDP
+ * services.
  *
  * The table has a fixed number of slots, each holding one source's bucket:
  * a source whose slot another source took starts again with a full bucket.
@@ -16,13 +17,16 @@
 #include "hash.h"
 #include "ratelimit.h"
 
+/* A source is its address's first prefix4 or prefix6 bits. */
 void
 ratelimit_init(struct ratelimit *rl, unsigned rate, unsigned burst,
-    uint64_t seed)
+    unsigned prefix4, unsigned prefix6, uint64_t seed)
 {
 	memset(rl, 0, sizeof *rl);
 	rl->rate = rate;
 	rl->burst = burst ? burst : 1;
+	rl->prefix4 = prefix4;
+	rl->prefix6 = prefix6;
 	rl->seed = seed;
 }
 
@@ -43,7 +47,7 @@ ratelimit_allow(struct ratelimit *rl, const struct sockaddr *sa, int64_t now_ns)
 
 	if (rl->rate == 0)
 		return 1;
-	addr_host_key(sa, key);
+	addr_source_key(sa, rl->prefix4, rl->prefix6, key);
 	s = &rl->slots[slot_of(rl, key)];
 	if (memcmp(s->key, key, sizeof key) != 0 || s->last_ns == 0) {
 		memcpy(s->key, key, sizeof key);

@@ -18,11 +18,13 @@ struct ratelimit_slot {
 
 struct ratelimit {
 	unsigned		rate, burst;	/* per second; bucket size */
+	unsigned		prefix4, prefix6; /* bits that name a source */
 	uint64_t		seed;
 	struct ratelimit_slot	slots[RATELIMIT_SLOTS];
 };
 
-void	ratelimit_init(struct ratelimit *, unsigned, unsigned, uint64_t);
+void	ratelimit_init(struct ratelimit *, unsigned, unsigned, unsigned,
+	    unsigned, uint64_t);
 int	ratelimit_allow(struct ratelimit *, const struct sockaddr *, int64_t);
 
 #endif

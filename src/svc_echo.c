@@ -40,8 +40,14 @@
 #include "tcp.h"
 #include "stats.h"
 
-#define ECHO_HIGH_WATER		(256 * 1024)
-#define ECHO_LOW_WATER		(64 * 1024)
+/*
+ * A client that sends and never reads holds at most ECHO_HIGH_WATER of the
+ * daemon's memory (the socket buffers are the kernel's). 32 KiB keeps that
+ * well under 64 KiB a client with the evbuffer's overhead, and is still
+ * twice a 16 KiB message, so echoing those never stops reading.
+ */
+#define ECHO_HIGH_WATER		(32 * 1024)
+#define ECHO_LOW_WATER		(16 * 1024)
 #define ECHO_READ_CHUNK		(64 * 1024)
 
 struct echo_conn {
@@ -74,6 +80,7 @@ static const struct conf_key echo_keys[] = {
 	    offsetof(struct svc_conf, max_connections) },
 	{ "per_source", CONF_UINT, "0", 0, 1000000,
 	    offsetof(struct svc_conf, per_source) },
+	CONF_SOURCE_PREFIXES,
 	{ "idle_timeout", CONF_UINT, "300", 0, 604800,
 	    offsetof(struct svc_conf, idle_timeout) },
 	CONF_KEY_END
@@ -143,17 +150,22 @@ echo_reading(struct echo_conn *c, int on)
  * in the output, straight from that buffer (the floor's read and write, no
  * allocation); what the socket does not take, or all of it when output is
  * already waiting, goes to the bufferevent's output. Stops at a short read
- * or the high-water mark. Returns 0, or -1 at EOF (*eof set) or on error.
+ * or the high-water mark, which no read may pass. Returns 0, or -1 at EOF
+ * (*eof set) or on error.
  */
 static int
 echo_pump(struct echo_conn *c, struct evbuffer *out, int *eof)
 {
 	evutil_socket_t fd = bufferevent_getfd(c->bev);
 	char *buf = c->s->buf;
+	size_t room;
 	ssize_t n, w;
 
 	while (evbuffer_get_length(out) < ECHO_HIGH_WATER) {
-		if ((n = read(fd, buf, ECHO_READ_CHUNK)) <= 0) {
+		room = ECHO_HIGH_WATER - evbuffer_get_length(out);
+		if (room > ECHO_READ_CHUNK)
+			room = ECHO_READ_CHUNK;
+		if ((n = read(fd, buf, room)) <= 0) {
 			if (n == 0) {
 				*eof = 1;
 				return -1;
@@ -170,7 +182,7 @@ echo_pump(struct echo_conn *c, struct evbuffer *out, int *eof)
 		}
 		if (w < n && evbuffer_add(out, buf + w, (size_t)(n - w)) == -1)
 			return -1;
-		if (n < ECHO_READ_CHUNK)
+		if ((size_t)n < room)
 			break;		/* the socket is most likely empty now */
 	}
 	return 0;
@@ -394,6 +406,7 @@ echo_create(struct daemon *d, const struct svc_conf *conf, char *err,
 	    4096;
 
 	if (s == NULL || conn_limit_init(&s->per_source, expected,
+	    conf->source_prefix4, conf->source_prefix6,
 	    hash_random_seed()) == -1 ||
 	    (s->buf = malloc(ECHO_READ_CHUNK)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -430,6 +443,34 @@ echo_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * New source prefixes: the open connections are counted again under the
+ * new ones. Out of memory, the old table (and its prefixes) stays.
+ */
+static void
+echo_recount_sources(struct svc_echo *s, const struct svc_conf *conf)
+{
+	struct conn_limit cl;
+	struct echo_conn *c;
+
+	if (s->per_source.prefix4 == conf->source_prefix4 &&
+	    s->per_source.prefix6 == conf->source_prefix6)
+		return;
+	if (conn_limit_init(&cl, s->per_source.nbuckets, conf->source_prefix4,
+	    conf->source_prefix6, hash_random_seed()) == -1)
+		goto fail;
+	LIST_FOREACH(c, &s->conns, entry)
+		if (conn_limit_take(&cl, (struct sockaddr *)&c->peer, 0) != 1) {
+			conn_limit_free(&cl);
+			goto fail;
+		}
+	conn_limit_free(&s->per_source);
+	s->per_source = cl;
+	return;
+fail:
+	log_warnx("%s: out of memory: source prefixes unchanged", conf->name);
+}
+
 /* New limits apply at once: idle_timeout to open connections too. */
 static void
 echo_commit(void *arg, int apply)
@@ -438,6 +479,7 @@ echo_commit(void *arg, int apply)
 	struct echo_conn *c;
 
 	if (apply) {
+		echo_recount_sources(s, s->staged_conf);
 		s->conf = s->staged_conf;
 		LIST_FOREACH(c, &s->conns, entry)
 			echo_set_timeouts(c);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -21,11 +22,19 @@
 #define STATS_WRITE_TIMEOUT	5	/* seconds for a reader to take the lines */
 #define STATS_BUF		(STATS_MAX * 96)
 
+/* A connection still sending its snapshot: the service frees what it owns. */
+struct stats_conn {
+	LIST_ENTRY(stats_conn)	 entry;
+	struct svc_stats	*s;
+	struct bufferevent	*bev;
+};
+
 struct svc_stats {
 	struct daemon		*d;
 	const struct svc_conf	*conf;
 	const struct svc_conf	*staged_conf;
 	struct tcp_listeners	 ls;
+	LIST_HEAD(, stats_conn)	 conns;
 	size_t			 nconns;
 	uint64_t		 served;
 	struct log_limit	 deny_log;
@@ -38,9 +47,13 @@ static const struct conf_key stats_keys[] = {
 };
 
 static void
-stats_conn_free(struct bufferevent *bev, struct svc_stats *s)
+stats_conn_free(struct stats_conn *c)
 {
-	bufferevent_free(bev);
+	struct svc_stats *s = c->s;
+
+	LIST_REMOVE(c, entry);
+	bufferevent_free(c->bev);
+	free(c);
 	s->nconns--;
 	if (s->stopping)
 		daemon_service_drained(s->d);
@@ -50,14 +63,15 @@ static void
 stats_write_cb(struct bufferevent *bev, void *arg)
 {
 	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		stats_conn_free(bev, arg);
+		stats_conn_free(arg);
 }
 
 static void
 stats_event_cb(struct bufferevent *bev, short what, void *arg)
 {
+	(void)bev;
 	(void)what;
-	stats_conn_free(bev, arg);
+	stats_conn_free(arg);
 }
 
 /* Writes a snapshot to the new connection; it closes once that is sent. */
@@ -68,6 +82,7 @@ stats_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	struct timeval tv = { STATS_WRITE_TIMEOUT, 0 };
 	struct svc_stats *s = arg;
 	struct bufferevent *bev;
+	struct stats_conn *c = malloc(sizeof *c);
 	struct stats *st = malloc(sizeof *st);
 	char *buf = malloc(STATS_BUF);
 
@@ -75,16 +90,18 @@ stats_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	(void)salen;
 	if (!tcp_admit(s->conf, &s->deny_log, sa)) {
 		close(fd);
+		free(c);
 		free(st);
 		free(buf);
 		return;
 	}
 	bev = bufferevent_socket_new(s->d->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (st == NULL || buf == NULL || bev == NULL) {
+	if (c == NULL || st == NULL || buf == NULL || bev == NULL) {
 		if (bev != NULL)
 			bufferevent_free(bev);
 		else
 			close(fd);
+		free(c);
 		free(st);
 		free(buf);
 		return;
@@ -93,9 +110,12 @@ stats_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_write(bev, buf, stats_format(st, buf, STATS_BUF));
 	free(st);
 	free(buf);
+	c->s = s;
+	c->bev = bev;
+	LIST_INSERT_HEAD(&s->conns, c, entry);
 	s->nconns++;
 	s->served++;
-	bufferevent_setcb(bev, NULL, stats_write_cb, stats_event_cb, s);
+	bufferevent_setcb(bev, NULL, stats_write_cb, stats_event_cb, c);
 	bufferevent_set_timeouts(bev, NULL, &tv);
 	bufferevent_enable(bev, EV_WRITE);
 }
@@ -122,6 +142,7 @@ stats_create(struct daemon *d, const struct svc_conf *conf, char *err,
 	}
 	s->d = d;
 	s->conf = conf;
+	LIST_INIT(&s->conns);
 	service_warn_exposure(conf, "anyone who can connect reads the counters");
 	return s;
 }
@@ -171,12 +192,20 @@ stats_pending(void *arg)
 	return ((struct svc_stats *)arg)->nconns;
 }
 
+/*
+ * Frees the connections too: a reload that drops the section frees it
+ * while a slow reader may still hold one, whose write timeout would
+ * otherwise fire on the freed service.
+ */
 static void
 stats_free(void *arg)
 {
 	struct svc_stats *s = arg;
 
 	stats_stop(s);
+	s->stopping = 0;
+	while (!LIST_EMPTY(&s->conns))
+		stats_conn_free(LIST_FIRST(&s->conns));
 	free(s);
 }
 

@@ -311,11 +311,14 @@ udp_set_rate(struct udp_front *f, const struct svc_conf *conf)
 		return 0;
 	}
 	if (f->rl != NULL && f->rl->rate == conf->rate &&
-	    f->rl->burst == conf->burst)
+	    f->rl->burst == conf->burst &&
+	    f->rl->prefix4 == conf->source_prefix4 &&
+	    f->rl->prefix6 == conf->source_prefix6)
 		return 0;
 	if (f->rl == NULL && (f->rl = malloc(sizeof *f->rl)) == NULL)
 		return -1;
-	ratelimit_init(f->rl, conf->rate, conf->burst, hash_random_seed());
+	ratelimit_init(f->rl, conf->rate, conf->burst, conf->source_prefix4,
+	    conf->source_prefix6, hash_random_seed());
 	return 0;
 }
 

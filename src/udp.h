@@ -22,7 +22,8 @@
 	{ "rate", CONF_UINT, "0", 0, 1000000,				\
 	    offsetof(struct svc_conf, rate) },				\
 	{ "burst", CONF_UINT, "20", 1, 1000000,				\
-	    offsetof(struct svc_conf, burst) }
+	    offsetof(struct svc_conf, burst) },				\
+	CONF_SOURCE_PREFIXES
 
 struct daemon;
 struct stats;

@@ -147,6 +147,48 @@ class LoadTest(unittest.TestCase):
             self.assertGreaterEqual(d.stats(name)["datagrams_in"], 50000)
         self.assertEqual(d.proc.poll(), None)
 
+    def test_stalled_senders_hold_little_memory(self):
+        """Clients that send and never read: the daemon stops reading each
+        once its output reaches the cap, so RSS grows by < 64 KiB a client."""
+        n, chunk = 100, b"s" * 65536
+        d = Daemon("[echo]\nlisten = 127.0.0.1:0\nidle_timeout = 0\n").start()
+        self.addCleanup(d.__exit__)
+        addr = d.addr("echo")[1]
+        self.assertEqual(echo_roundtrip(addr, b"warm" * 4096), b"warm" * 4096)
+        time.sleep(0.2)
+        before = d.rss_kib()
+        socks = []
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect(addr)
+            s.setblocking(False)
+            socks.append(s)
+        self.addCleanup(lambda: [s.close() for s in socks])
+        # Send until every client's writes block: the daemon stopped reading.
+        sel = selectors.DefaultSelector()
+        for s in socks:
+            sel.register(s, selectors.EVENT_WRITE)
+        deadline = time.monotonic() + 60 * SLOW
+        blocked = 0
+        while sel.get_map() and time.monotonic() < deadline:
+            ready = sel.select(timeout=0.5)
+            if not ready:
+                break           # nobody can write for half a second
+            for key, _ in ready:
+                try:
+                    key.fileobj.send(chunk)
+                except BlockingIOError:
+                    pass
+        sel.close()
+        time.sleep(0.5)
+        grown = d.rss_kib() - before
+        self.assertLess(grown, n * 64 + RSS_SLACK_KIB,
+                        "RSS +%d KiB for %d stalled clients" % (grown, n))
+        print("stalled clients: RSS +%d KiB for %d" % (grown, n))
+        self.assertEqual(echo_roundtrip(addr, b"still"), b"still")
+        self.assertEqual(d.stats("echo")["connections"], n)
+
     def test_slowloris_reaped_by_idle_timeout(self):
         d = Daemon("[echo]\nlisten = 127.0.0.1:0\nmax_connections = 300\n"
                    "idle_timeout = 1\n").start()

@@ -6,6 +6,7 @@
 
 #include "collect.h"
 #include "config.h"
+#include "config_scan.h"
 #include "service.h"
 #include "run_suite.h"
 
@@ -17,7 +18,7 @@ ini(const char *first, ...)
 {
 	dictionary *d = dictionary_new(0);
 	const char *key, *val;
-	char sec[64];
+	char sec[300];
 	va_list ap;
 
 	va_start(ap, first);
@@ -207,6 +208,78 @@ START_TEST(test_every_error_reported)
 }
 END_TEST
 
+/* config_scan() over text; -1 or 0, messages in col. */
+static int
+scan(const char *text)
+{
+	struct diag diag = collect_diag(&col);
+
+	return config_scan(text, strlen(text), "nd.ini", &diag);
+}
+
+START_TEST(test_scan_clean_file)
+{
+	ck_assert_int_eq(scan("# c\n; c\n[echo]\nlisten = a\n\n[dict]\n"
+	    "listen = b\nfile = x\n[Chat]\nlisten=c\n"), 0);
+	ck_assert_int_eq(col.n, 0);
+	ck_assert_int_eq(scan(""), 0);
+}
+END_TEST
+
+START_TEST(test_scan_repeated_section)
+{
+	ck_assert_int_eq(scan("[echo]\nlisten = a\n[dict]\n[ Echo ]\n"
+	    "idle_timeout = 1\n"), -1);
+	ck_assert(collected_has(&col, "nd.ini:4: [echo]: section given twice"
+	    " (first on line 1)"));
+}
+END_TEST
+
+START_TEST(test_scan_repeated_key)
+{
+	ck_assert_int_eq(scan("[dict]\nfile = a\nlisten = x\nFILE=b\n"
+	    "[echo]\nfile = c\n"), -1);
+	ck_assert_int_eq(col.n, 1);
+	ck_assert(collected_has(&col, "nd.ini:4: [dict] file: key given twice"
+	    " (first on line 2)"));
+	/* A continued line counts from its first line. */
+	ck_assert_int_eq(scan("[a]\nk = 1 \\\n  2\nk = 3\n"), -1);
+	ck_assert(collected_has(&col, "nd.ini:4: [a] k: key given twice"
+	    " (first on line 2)"));
+}
+END_TEST
+
+START_TEST(test_scan_section_names)
+{
+	char text[600];
+
+	ck_assert_int_eq(scan("[exec:remote]\nbogus = 1\n"), -1);
+	ck_assert(collected_has(&col, "nd.ini:1: [exec:remote]: ':' may not"));
+	snprintf(text, sizeof text, "[%0255d]\nk = v\n", 0);
+	ck_assert_int_eq(scan(text), 0);
+	snprintf(text, sizeof text, "[%0256d]\nk = v\n", 0);
+	ck_assert_int_eq(scan(text), -1);
+	ck_assert(collected_has(&col, "nd.ini:1: section name longer than 255"));
+}
+END_TEST
+
+START_TEST(test_long_section_name_validates)
+{
+	char name[256];
+	char key[300];
+	struct config *conf;
+
+	memset(name, 'e', 255);
+	name[255] = '\0';
+	snprintf(key, sizeof key, "%s:service", name);
+	conf = validate(ini(key, "echo", NULL));
+	ck_assert_ptr_null(conf);
+	/* Found its kind: only the missing listen is wrong. */
+	ck_assert(collected_has(&col, "listen: required key is missing"));
+	ck_assert(!collected_has(&col, "unknown section"));
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -227,6 +300,13 @@ config_suite(void)
 	tcase_add_test(tc, test_no_enabled_service);
 	tcase_add_test(tc, test_global_section);
 	tcase_add_test(tc, test_every_error_reported);
+	tcase_add_test(tc, test_long_section_name_validates);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("scan");
+	tcase_add_test(tc, test_scan_clean_file);
+	tcase_add_test(tc, test_scan_repeated_section);
+	tcase_add_test(tc, test_scan_repeated_key);
+	tcase_add_test(tc, test_scan_section_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -158,7 +158,7 @@ START_TEST(test_rate_limit)
 
 	ck_assert_int_eq(addr_parse("192.0.2.1:5000", &a, err, sizeof err), 0);
 	ck_assert_int_eq(addr_parse("192.0.2.2:5000", &b, err, sizeof err), 0);
-	ratelimit_init(&rl, 10, 5, 42);
+	ratelimit_init(&rl, 10, 5, 32, 64, 42);
 	for (i = 0; i < 20; i++)
 		passed += ratelimit_allow(&rl, (struct sockaddr *)&a.ss, t);
 	ck_assert_int_eq(passed, 5);		/* the burst, then nothing */
@@ -169,7 +169,7 @@ START_TEST(test_rate_limit)
 	for (passed = 0, i = 0; i < 20; i++)
 		passed += ratelimit_allow(&rl, (struct sockaddr *)&a.ss, t + 2000000000LL);
 	ck_assert_int_eq(passed, 5);
-	ratelimit_init(&rl, 0, 5, 42);
+	ratelimit_init(&rl, 0, 5, 32, 64, 42);
 	for (i = 0; i < 100; i++)
 		ck_assert(ratelimit_allow(&rl, (struct sockaddr *)&a.ss, t));
 }
@@ -185,7 +185,7 @@ START_TEST(test_conn_limit)
 	ck_assert_int_eq(addr_parse("192.0.2.1:5000", &a, err, sizeof err), 0);
 	ck_assert_int_eq(addr_parse("192.0.2.1:6000", &a2, err, sizeof err), 0);
 	ck_assert_int_eq(addr_parse("[2001:db8::1]:5000", &b, err, sizeof err), 0);
-	ck_assert_int_eq(conn_limit_init(&cl, 4, 42), 0);
+	ck_assert_int_eq(conn_limit_init(&cl, 4, 32, 64, 42), 0);
 	/* The port does not matter: a2 is the same source as a. */
 	ck_assert_int_eq(conn_limit_take(&cl, (struct sockaddr *)&a.ss, 2), 1);
 	ck_assert_int_eq(conn_limit_take(&cl, (struct sockaddr *)&a2.ss, 2), 1);
@@ -205,6 +205,48 @@ START_TEST(test_conn_limit)
 	ck_assert_uint_eq(conn_limit_count(&cl, (struct sockaddr *)&a.ss), 1000);
 	ck_assert_int_eq(conn_limit_take(&cl, (struct sockaddr *)&a.ss, 1000), 0);
 	conn_limit_free(&cl);
+}
+END_TEST
+
+/* One host holds an IPv6 /64: its addresses are one source by default. */
+START_TEST(test_source_prefixes)
+{
+	static struct ratelimit rl;
+	struct conn_limit cl;
+	struct addr a, a2, b, c, c2;
+	char err[64];
+	int64_t t = 1000000000LL;
+
+	ck_assert_int_eq(addr_parse("[2001:db8:0:1::1]:5", &a, err, sizeof err), 0);
+	ck_assert_int_eq(addr_parse("[2001:db8:0:1:ffff::9]:5", &a2, err,
+	    sizeof err), 0);
+	ck_assert_int_eq(addr_parse("[2001:db8:0:2::1]:5", &b, err, sizeof err), 0);
+	ck_assert_int_eq(addr_parse("192.0.2.1:5", &c, err, sizeof err), 0);
+	ck_assert_int_eq(addr_parse("192.0.2.200:5", &c2, err, sizeof err), 0);
+	ck_assert_int_eq(conn_limit_init(&cl, 4, 32, 64, 42), 0);
+	ck_assert_int_eq(conn_limit_take(&cl, (struct sockaddr *)&a.ss, 1), 1);
+	ck_assert_int_eq(conn_limit_take(&cl, (struct sockaddr *)&a2.ss, 1), 0);
+	ck_assert_int_eq(conn_limit_take(&cl, (struct sockaddr *)&b.ss, 1), 1);
+	ck_assert_int_eq(conn_limit_take(&cl, (struct sockaddr *)&c.ss, 1), 1);
+	ck_assert_int_eq(conn_limit_take(&cl, (struct sockaddr *)&c2.ss, 1), 1);
+	conn_limit_free(&cl);
+	/* Other lengths: every IPv6 address its own, IPv4 by /24. */
+	ck_assert_int_eq(conn_limit_init(&cl, 4, 24, 128, 42), 0);
+	ck_assert_int_eq(conn_limit_take(&cl, (struct sockaddr *)&a.ss, 1), 1);
+	ck_assert_int_eq(conn_limit_take(&cl, (struct sockaddr *)&a2.ss, 1), 1);
+	ck_assert_int_eq(conn_limit_take(&cl, (struct sockaddr *)&c.ss, 1), 1);
+	ck_assert_int_eq(conn_limit_take(&cl, (struct sockaddr *)&c2.ss, 1), 0);
+	conn_limit_give(&cl, (struct sockaddr *)&c.ss);
+	ck_assert_uint_eq(cl.nsources, 2);
+	conn_limit_free(&cl);
+	/* The rate limit shares a bucket the same way. */
+	ratelimit_init(&rl, 1, 1, 32, 64, 42);
+	ck_assert(ratelimit_allow(&rl, (struct sockaddr *)&a.ss, t));
+	ck_assert(!ratelimit_allow(&rl, (struct sockaddr *)&a2.ss, t));
+	ck_assert(ratelimit_allow(&rl, (struct sockaddr *)&b.ss, t));
+	ratelimit_init(&rl, 1, 1, 32, 128, 42);
+	ck_assert(ratelimit_allow(&rl, (struct sockaddr *)&a.ss, t));
+	ck_assert(ratelimit_allow(&rl, (struct sockaddr *)&a2.ss, t));
 }
 END_TEST
 
@@ -309,6 +351,7 @@ request_suite(void)
 	tcase_add_test(tc, test_cidr_lists);
 	tcase_add_test(tc, test_rate_limit);
 	tcase_add_test(tc, test_conn_limit);
+	tcase_add_test(tc, test_source_prefixes);
 	tcase_add_test(tc, test_reply_source);
 	suite_add_tcase(s, tc);
 	return s;
