@@ -5,5 +5,6 @@
 #include <stddef.h>
 
 int	utf8_valid(const char *, size_t);
+int	utf8_text(const char *, size_t);
 
 #endif
