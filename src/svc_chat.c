@@ -2,7 +2,8 @@
  * svc_chat.c: the chat service: "online" joins, "offline" leaves, and any
  * other text from a member goes to every member as "HOST:PORT# text" (or
  * "NICK# text"). "who" lists the members, "nick NAME" names the sender,
- * "ping" keeps a member that only reads alive ("pong", to it alone).
+ * "ping" keeps a member that only reads alive ("pong N", N its idle timeout
+ * in seconds, to it alone).
  *
  * A broadcast is one sendto per member from a buffer reused for every
  * message; a member that cannot take it (EAGAIN) does not stop the rest.
@@ -195,7 +196,9 @@ chat_member_request(struct svc_chat *s, const struct udp_req *req,
 		chat_who(s, &req->peer);
 		break;
 	case CHAT_PING:
-		udp_reply_str(&req->peer, "pong");
+		/* The idle timeout, so a client knows how often to ping. */
+		snprintf(s->msg, s->msgcap, "pong %u", s->conf->idle_timeout);
+		udp_reply_str(&req->peer, s->msg);
 		break;
 	case CHAT_NICK:
 		chat_nick(s, &req->peer, c, arg, len);

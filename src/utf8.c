@@ -60,7 +60,7 @@ utf8_valid(const char *s, size_t len)
  * U+0085 NEL), the line and paragraph separators, and the bidirectional
  * marks, embeddings, overrides and isolates.
  */
-static int
+int
 utf8_is_control(uint32_t cp)
 {
 	return (cp < 0x20 && cp != '\t') || (cp >= 0x7f && cp <= 0x9f) ||
@@ -81,16 +81,31 @@ utf8_decode(const unsigned char *s, size_t n)
 	return cp;
 }
 
+/*
+ * The length of the character at s (at most len bytes) and in *cp its
+ * code point; 0 if s starts no well-formed sequence.
+ */
+size_t
+utf8_next(const char *s, size_t len, uint32_t *cp)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = utf8_seq(p, len);
+
+	if (n > 0)
+		*cp = utf8_decode(p, n);
+	return n;
+}
+
 /* True for well-formed UTF-8 with none of utf8_is_control's characters. */
 int
 utf8_text(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
 	size_t i = 0, n;
 
 	while (i < len) {
-		if ((n = utf8_seq(p + i, len - i)) == 0 ||
-		    utf8_is_control(utf8_decode(p + i, n)))
+		if ((n = utf8_next(s + i, len - i, &cp)) == 0 ||
+		    utf8_is_control(cp))
 			return 0;
 		i += n;
 	}

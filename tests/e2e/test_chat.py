@@ -167,8 +167,8 @@ class ChatTest(unittest.TestCase):
         while time.monotonic() < deadline:
             a.send("ping")
             b.send("ping")
-            self.assertEqual(a.recv(), "pong")
-            self.assertEqual(b.recv(), "pong")
+            self.assertEqual(a.recv(), "pong 2")
+            self.assertEqual(b.recv(), "pong 2")
             time.sleep(0.6)
         a.send("still here")
         self.assertEqual(b.recv(), a.name + "# still here")
