@@ -1,11 +1,12 @@
 /*
  * chat_cmd.c: parsing one chat request (already trimmed).
  *
- * "online", "offline" and "who" are whole-request words; "nick NAME" sets
- * a nick of 1 to 32 characters with no blanks, controls, '#' or ':' (so a
- * nick cannot pose as an address or a prefix). Anything else is text,
- * relayed as bytes if it is UTF-8 without control characters (tab aside),
- * which keeps escape sequences off other members' terminals.
+ * "online", "offline", "who" and "ping" are whole-request words; "nick
+ * NAME" sets a nick of 1 to 32 characters with no blanks, controls, '#' or
+ * ':' (so a nick cannot pose as an address or a prefix). Anything else is
+ * text, relayed as bytes if it is UTF-8 without control characters (tab
+ * aside; C1 and bidirectional controls included, utf8_text), which keeps
+ * escape sequences off other members' terminals and out of the log.
  */
 #include <string.h>
 
@@ -19,24 +20,12 @@ is_word(const char *s, size_t len, const char *word)
 	return len == strlen(word) && memcmp(s, word, len) == 0;
 }
 
-/* True for UTF-8 text with no C0 control but tab, and no DEL. */
-static int
-is_text(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
-			return 0;
-	return utf8_valid(s, len);
-}
-
 static int
 is_nick(const char *s, size_t len)
 {
 	size_t i, chars = 0;
 
-	if (len == 0 || !is_text(s, len))
+	if (len == 0 || !utf8_text(s, len))
 		return 0;
 	for (i = 0; i < len; i++) {
 		if (s[i] == ' ' || s[i] == '\t' || s[i] == '#' || s[i] == ':')
@@ -63,10 +52,12 @@ chat_cmd_parse(const char *s, size_t len, const char **arg, size_t *arglen)
 		return CHAT_OFFLINE;
 	if (is_word(s, len, "who"))
 		return CHAT_WHO;
+	if (is_word(s, len, "ping"))
+		return CHAT_PING;
 	if (len >= 5 && memcmp(s, "nick ", 5) == 0) {
 		*arg = s + 5;
 		*arglen = len - 5;
 		return is_nick(*arg, *arglen) ? CHAT_NICK : CHAT_BAD_NICK;
 	}
-	return is_text(s, len) ? CHAT_TEXT : CHAT_BAD_TEXT;
+	return utf8_text(s, len) ? CHAT_TEXT : CHAT_BAD_TEXT;
 }

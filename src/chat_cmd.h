@@ -8,6 +8,7 @@ enum chat_cmd {
 	CHAT_ONLINE,
 	CHAT_OFFLINE,
 	CHAT_WHO,
+	CHAT_PING,		/* a member keeping itself alive */
 	CHAT_NICK,		/* arg: the new nick, valid */
 	CHAT_TEXT,		/* arg: the whole request */
 	CHAT_BAD_NICK,

@@ -1,7 +1,9 @@
 /*
  * svc_chat.c: the chat service: "online" joins, "offline" leaves, and any
  * other text from a member goes to every member as "HOST:PORT# text" (or
- * "NICK# text"). "who" lists the members, "nick NAME" names the sender.
+ * "NICK# text"). "who" lists the members, "nick NAME" names the sender,
+ * "ping" keeps a member that only reads alive ("pong N", N its idle timeout
+ * in seconds, to it alone).
  *
  * A broadcast is one sendto per member from a buffer reused for every
  * message; a member that cannot take it (EAGAIN) does not stop the rest.
@@ -38,6 +40,7 @@ struct svc_chat {
 	const struct svc_conf	*staged_conf;	/* prepared by a reload */
 	char			*staged_msg;
 	uint64_t		 relayed, deliveries;
+	struct log_limit	 join_log, leave_log;	/* a datagram's doing */
 };
 
 static const char not_online[] = "not online: send \"online\" to join";
@@ -101,8 +104,8 @@ chat_drop(struct svc_chat *s, struct chat_member *c, const char *why)
 
 	snprintf(name, sizeof name, "%s", chat_name(c, buf, sizeof buf));
 	members_remove(s->members, c);
-	log_info("%s: %s %s, %zu members", s->conf->name, name, why,
-	    s->members->count);
+	log_limited(&s->leave_log, LOG_LVL_INFO, "%s: %s %s, %zu members",
+	    s->conf->name, name, why, s->members->count);
 	chat_broadcast_str(s, name, why);
 }
 
@@ -118,17 +121,25 @@ chat_online(struct svc_chat *s, const struct udp_req *req,
 			udp_reply_str(&req->peer, "full, try later");
 			return;
 		}
-		log_info("%s: %s online, %zu members", s->conf->name,
-		    chat_name(c, buf, sizeof buf), s->members->count);
+		log_limited(&s->join_log, LOG_LVL_INFO, "%s: %s online, %zu"
+		    " members", s->conf->name, chat_name(c, buf, sizeof buf),
+		    s->members->count);
 	}
 	chat_broadcast_str(s, chat_name(c, buf, sizeof buf), "online");
 }
 
-/* Sends the member list, a name a line, in as few datagrams as fit. */
+/* Room kept at the end of a who reply for its last line. */
+#define CHAT_WHO_MORE	sizeof "and 18446744073709551615 more\n"
+
+/*
+ * Sends the member list, a name a line, in one datagram of at most
+ * reply_size: as many names as fit, then "and N more". One datagram, so
+ * a 3-byte request spoofed by someone else is not answered with a list.
+ */
 static void
 chat_who(struct svc_chat *s, const struct udp_peer *to)
 {
-	size_t max = s->conf->reply_size, len;
+	size_t max = s->conf->reply_size - CHAT_WHO_MORE, len, shown = 0;
 	struct chat_member *c;
 	char buf[CHAT_NAME_MAX];
 	const char *name;
@@ -138,12 +149,14 @@ chat_who(struct svc_chat *s, const struct udp_peer *to)
 	len = (size_t)n;
 	TAILQ_FOREACH(c, &s->members->lru, lru) {
 		name = chat_name(c, buf, sizeof buf);
-		if (len + strlen(name) + 1 > max) {
-			udp_reply(to, s->msg, len);
-			len = 0;
-		}
+		if (len + strlen(name) + 1 > max)
+			break;
 		len += (size_t)snprintf(s->msg + len, s->msgcap - len, "%s\n", name);
+		shown++;
 	}
+	if (shown < s->members->count)
+		len += (size_t)snprintf(s->msg + len, s->msgcap - len,
+		    "and %zu more\n", s->members->count - shown);
 	udp_reply(to, s->msg, len);
 }
 
@@ -181,6 +194,11 @@ chat_member_request(struct svc_chat *s, const struct udp_req *req,
 		break;
 	case CHAT_WHO:
 		chat_who(s, &req->peer);
+		break;
+	case CHAT_PING:
+		/* The idle timeout, so a client knows how often to ping. */
+		snprintf(s->msg, s->msgcap, "pong %u", s->conf->idle_timeout);
+		udp_reply_str(&req->peer, s->msg);
 		break;
 	case CHAT_NICK:
 		chat_nick(s, &req->peer, c, arg, len);

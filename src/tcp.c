@@ -17,15 +17,23 @@
 
 #define ACCEPT_RETRY_MSEC	100
 
-/* allow_from at accept: 0 (logged at most once a second) to refuse. */
+/*
+ * allow_from at accept: 0 (logged at most once a second) to refuse. At
+ * debug level an admitted connection is logged too, under the same limit.
+ */
 int
 tcp_admit(const struct svc_conf *conf, struct log_limit *lim,
     const struct sockaddr *sa)
 {
 	char peer[ADDR_STRLEN];
 
-	if (cidrs_match(&conf->allow_from, sa))
+	if (cidrs_match(&conf->allow_from, sa)) {
+		if (log_enabled(LOG_LVL_DEBUG))
+			log_limited(lim, LOG_LVL_DEBUG, "%s: connection from %s"
+			    " accepted", conf->name,
+			    addr_format(sa, peer, sizeof peer));
 		return 1;
+	}
 	log_limited(lim, LOG_LVL_WARNING, "%s: connection from %s refused: not"
 	    " in allow_from", conf->name, addr_format(sa, peer, sizeof peer));
 	return 0;

@@ -64,24 +64,61 @@ udp_source_ok(struct udp_front *f, const struct sockaddr *sa)
 	return 1;
 }
 
+/*
+ * The loop guard's second half (udp_repeat.c): drops buf if its source
+ * sent the same datagram a moment ago, counted and logged once a second.
+ */
+static int
+udp_repeated(struct udp_front *f, const struct sockaddr *sa, const char *buf,
+    size_t n)
+{
+	char peer[ADDR_STRLEN];
+
+	if (!udp_repeat_seen(&f->repeat, sa, buf, n, clock_monotonic_ns()))
+		return 0;
+	f->stats.dropped_repeat++;
+	log_limited(&f->repeat_log, LOG_LVL_NOTICE, "%s: datagram from %s"
+	    " dropped: the same as its last one (a loop?)", f->conf->name,
+	    addr_format(sa, peer, sizeof peer));
+	return 1;
+}
+
+/* At debug level, one line (at most a second) per request and its result. */
+static void
+udp_log_request(struct udp_front *f, const struct sockaddr *sa, size_t n,
+    const char *result, uint64_t replies)
+{
+	char peer[ADDR_STRLEN];
+
+	if (!log_enabled(LOG_LVL_DEBUG))
+		return;
+	log_limited(&f->req_log, LOG_LVL_DEBUG, "%s: %zu bytes from %s: %s,"
+	    " %llu replies", f->conf->name, n, addr_format(sa, peer, sizeof peer),
+	    result, (unsigned long long)replies);
+}
+
 /* Trims one datagram and hands it to the kind, or refuses it. */
 static void
 udp_dispatch(struct udp_req *req, const char *buf, size_t n)
 {
 	struct udp_front *f = req->peer.front;
+	const struct sockaddr *sa = (const struct sockaddr *)&req->peer.addr;
+	uint64_t tries = f->tries;
 
 	f->stats.received++;
 	f->stats.bytes_in += n;
-	if (!udp_source_ok(f, (const struct sockaddr *)&req->peer.addr))
+	if (!udp_source_ok(f, sa) || udp_repeated(f, sa, buf, n))
 		return;
 	req->data = buf;
 	req->len = request_trim(buf, n);
 	if (req->len > f->conf->max_request) {
 		f->stats.too_long++;
 		udp_reply(&req->peer, too_long_reply, sizeof too_long_reply - 1);
+		udp_log_request(f, sa, n, "too long", f->tries - tries);
 		return;
 	}
 	f->cb(f->arg, req);
+	udp_log_request(f, sa, n, "handled", f->tries - tries);
 }
 
 /* The errno an ICMP error in cmsg carries, or 0 if cmsg is not one. */
@@ -260,6 +297,7 @@ udp_open(struct daemon *d, const struct svc_conf *conf, udp_request_cb *cb,
 	f->d = d;
 	f->conf = conf;
 	f->batch_fd = -1;
+	udp_repeat_init(&f->repeat, hash_random_seed());
 	if (udp_set_rate(f, conf) == -1) {
 		snprintf(err, errlen, "out of memory");
 		udp_close(f);
@@ -362,6 +400,7 @@ udp_put_stats(const struct udp_front *f, struct stats *st)
 	stats_put(st, name, "dropped_allow_from", f->stats.dropped_allow_from);
 	stats_put(st, name, "dropped_bad_source", f->stats.dropped_bad_source);
 	stats_put(st, name, "dropped_rate", f->stats.dropped_rate);
+	stats_put(st, name, "dropped_repeat", f->stats.dropped_repeat);
 }
 
 void

@@ -59,6 +59,7 @@ struct udp_stats {
 	uint64_t	dropped_allow_from;	/* source not allowed */
 	uint64_t	dropped_bad_source;	/* loop and reflection guard */
 	uint64_t	dropped_rate;		/* over the source's rate */
+	uint64_t	dropped_repeat;		/* the source's last datagram again */
 };
 
 struct udp_front	*udp_open(struct daemon *, const struct svc_conf *,

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "udp.h"
+#include "udp_repeat.h"
 
 #define UDP_BATCH	64
 #define UDP_VLEN	32
@@ -31,7 +32,8 @@ union udp_ctl {
 struct udp_front {
 	struct daemon		*d;
 	const struct svc_conf	*conf;
-	struct log_limit	 bad_log, deny_log;
+	struct log_limit	 bad_log, deny_log, repeat_log;
+	struct log_limit	 req_log;	/* debug: one line a request */
 	struct ratelimit	*rl;		/* NULL when rate = 0 */
 	udp_request_cb		*cb;
 	udp_unreachable_cb	*unreachable;	/* NULL: not watched */
@@ -39,6 +41,8 @@ struct udp_front {
 	struct udp_sock		*socks;
 	size_t			 nsocks;
 	struct udp_stats	 stats;
+	uint64_t		 tries;		/* reply datagrams, sent or not */
+	struct udp_repeat	 repeat;	/* the loop guard's memory */
 	/*
 	 * recvmmsg and sendmmsg slots, UDP_MAX_DGRAM bytes each: allocated
 	 * once, and only the pages datagrams touch become resident.

@@ -108,6 +108,7 @@ udp_send(const struct udp_peer *to, const char *buf, size_t len)
 	union udp_ctl ctl;
 	int tries;
 
+	to->front->tries++;
 	if (to->fd == to->front->batch_fd && len <= UDP_MAX_DGRAM)
 		return udp_queue(to->front, to, buf, len);
 

@@ -3,7 +3,11 @@
 #define NETDEMO_UTF8_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 int	utf8_valid(const char *, size_t);
+int	utf8_text(const char *, size_t);
+size_t	utf8_next(const char *, size_t, uint32_t *);
+int	utf8_is_control(uint32_t);
 
 #endif

@@ -3,6 +3,7 @@
 #define NETDEMO_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -35,6 +36,7 @@ ssize_t	cli_udp_ask(struct cli_target *, const void *, size_t, double, int,
 	    char *, size_t, const char *);
 char	*cli_read_line(char **, size_t *);
 void	cli_print_line(const char *, size_t);
+void	cli_print_escaped(FILE *, const char *, size_t);
 
 int	cmd_dict(int, char **);
 int	cmd_exec(int, char **);

@@ -2,6 +2,12 @@
  * cmd_chat.c: netdemo-cli chat HOST:PORT [--nick NAME]: join, print what
  * arrives while sending what is typed, leave at EOF or Ctrl-C. One event
  * loop watches the socket and stdin: no thread, no blocking read.
+ *
+ * A member that only reads would be dropped after the service's
+ * idle_timeout: "ping" keeps it alive, at a third of the timeout the
+ * "pong N" reply names. Dropped all the same (a long suspend), the next
+ * datagram gets "not online": the user is told, and it joins again,
+ * with its nick.
  */
 #include <errno.h>
 #include <event2/buffer.h>
@@ -17,13 +23,19 @@
 
 #define CHAT_DEFAULT_TIMEOUT	2.0
 #define CHAT_BYE_WAIT		1	/* seconds to wait for "bye" */
+#define CHAT_PING_MSEC		60000	/* until a "pong" says the timeout */
+/* Above the loop guard's window (udp_repeat.h), which drops a quicker ping. */
+#define CHAT_PING_MIN_MSEC	600
+
+static const char not_online[] = "not online: send \"online\" to join";
 
 struct chat {
 	struct cli_target	 t;
 	struct cli_opts		 o;
 	struct event_base	*base;
 	struct cli_input	 in;
-	struct event		*ev_sock, *ev_int, *ev_term, *ev_bye;
+	struct event		*ev_sock, *ev_int, *ev_term, *ev_bye, *ev_ping;
+	long			 ping_msec;	/* keepalive interval */
 	int			 leaving, rc;
 };
 
@@ -34,7 +46,9 @@ chat_usage(void)
 	    "Joins the chat, prints every line that arrives and sends every line\n"
 	    "typed (or piped) on stdin; leaves at EOF or Ctrl-C. Exit status 2 when\n"
 	    "the service does not answer \"online\" within S seconds (default 2,\n"
-	    "one retry), 1 when it is full.\n");
+	    "one retry), 1 when it is full or NAME is taken. Pings to stay a\n"
+	    "member while only reading; dropped all the same, it says so and\n"
+	    "joins again.\n");
 }
 
 static void
@@ -52,6 +66,87 @@ chat_print(const char *buf, size_t n)
 	cli_print_line(buf, n);
 }
 
+static void	chat_leave(struct chat *);
+
+/* (Re)arms the keepalive: the next ping in ping_msec. */
+static void
+chat_ping_schedule(struct chat *c)
+{
+	struct timeval tv;
+
+	tv.tv_sec = c->ping_msec / 1000;
+	tv.tv_usec = c->ping_msec % 1000 * 1000;
+	evtimer_add(c->ev_ping, &tv);
+}
+
+/* Sends "nick NAME" if --nick was given. */
+static void
+chat_send_nick(struct chat *c)
+{
+	char buf[256];
+	int n;
+
+	if (c->o.nick == NULL)
+		return;
+	n = snprintf(buf, sizeof buf, "nick %s", c->o.nick);
+	if (n > 0 && (size_t)n < sizeof buf)
+		chat_send(c, buf, (size_t)n);
+}
+
+/* "pong N": ping at a third of the idle timeout N (0: none). */
+static void
+chat_pong(struct chat *c, const char *buf, size_t n)
+{
+	char num[16];
+	long secs;
+
+	snprintf(num, sizeof num, "%.*s", (int)(n - 5), buf + 5);
+	secs = strtol(num, NULL, 10);
+	c->ping_msec = secs > 0 ? secs * 1000 / 3 : CHAT_PING_MSEC;
+	if (c->ping_msec < CHAT_PING_MIN_MSEC)
+		c->ping_msec = CHAT_PING_MIN_MSEC;
+	chat_ping_schedule(c);
+}
+
+/* Whether buf is the reply that --nick's name is taken. */
+static int
+chat_nick_taken(const struct chat *c, const char *buf, size_t n)
+{
+	char want[300];
+	int len;
+
+	if (c->o.nick == NULL)
+		return 0;
+	len = snprintf(want, sizeof want, "error: nick %s is taken", c->o.nick);
+	return len > 0 && (size_t)len == n && memcmp(buf, want, n) == 0;
+}
+
+/* Acts on what the service says to this client alone; 1 if handled. */
+static int
+chat_service_says(struct chat *c, const char *buf, size_t n)
+{
+	if (n >= 5 && memcmp(buf, "pong ", 5) == 0 && n < 5 + 12) {
+		chat_pong(c, buf, n);
+		return 1;
+	}
+	if (n == sizeof not_online - 1 && memcmp(buf, not_online, n) == 0 &&
+	    !c->leaving) {
+		fprintf(stderr, "%s: %s: dropped by the service; joining again\n",
+		    c->o.prog, c->t.spec);
+		chat_send(c, "online", 6);
+		chat_send_nick(c);
+		return 1;
+	}
+	if (chat_nick_taken(c, buf, n)) {
+		fprintf(stderr, "%s: %s: nick %s is taken\n", c->o.prog,
+		    c->t.spec, c->o.nick);
+		c->rc = CLI_EXIT_FAIL;
+		chat_leave(c);
+		return 1;
+	}
+	return 0;
+}
+
 static void
 chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -61,11 +156,13 @@ chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	while ((n = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) >= 0) {
-		chat_print(buf, (size_t)n);
 		if (c->leaving && n == 3 && memcmp(buf, "bye", 3) == 0) {
+			chat_print(buf, (size_t)n);
 			event_base_loopbreak(c->base);
 			return;
 		}
+		if (!chat_service_says(c, buf, (size_t)n))
+			chat_print(buf, (size_t)n);
 	}
 	if (errno == ECONNREFUSED) {
 		fprintf(stderr, "%s: %s: the service went away\n", c->o.prog,
@@ -73,6 +170,20 @@ chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 		c->rc = CLI_EXIT_UNREACHABLE;
 		event_base_loopbreak(c->base);
 	}
+}
+
+/* Keeps the membership alive. */
+static void
+chat_ping_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chat *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->leaving)
+		return;
+	chat_send(c, "ping", 4);
+	chat_ping_schedule(c);
 }
 
 /* Says "offline" and waits a moment for "bye", printing what still comes. */
@@ -155,10 +266,7 @@ chat_join(struct chat *c)
 		return CLI_EXIT_FAIL;
 	}
 	chat_print(buf, (size_t)n);
-	if (c->o.nick != NULL) {
-		snprintf(buf, sizeof buf, "nick %s", c->o.nick);
-		chat_send(c, buf, strlen(buf));
-	}
+	chat_send_nick(c);
 	return CLI_EXIT_OK;
 }
 
@@ -173,12 +281,16 @@ chat_loop(struct chat *c)
 	c->ev_int = evsignal_new(c->base, SIGINT, chat_signal_cb, c);
 	c->ev_term = evsignal_new(c->base, SIGTERM, chat_signal_cb, c);
 	c->ev_bye = evtimer_new(c->base, chat_bye_timeout_cb, c);
+	c->ev_ping = evtimer_new(c->base, chat_ping_cb, c);
+	c->ping_msec = CHAT_PING_MSEC;
 	if (c->ev_sock == NULL || c->ev_int == NULL || c->ev_term == NULL ||
+	    c->ev_ping == NULL ||
 	    event_add(c->ev_sock, NULL) == -1 || evsignal_add(c->ev_int, NULL) ||
 	    evsignal_add(c->ev_term, NULL) ||
 	    cli_input_start(&c->in, c->base, chat_stdin_data, chat_stdin_eof,
 	    c) == -1)
 		return -1;
+	chat_ping_cb(-1, 0, c);		/* at once: the "pong" sets the pace */
 	return event_base_dispatch(c->base);
 }
 
@@ -194,6 +306,8 @@ chat_free(struct chat *c)
 		event_free(c->ev_term);
 	if (c->ev_bye != NULL)
 		event_free(c->ev_bye);
+	if (c->ev_ping != NULL)
+		event_free(c->ev_ping);
 	if (c->base != NULL)
 		event_base_free(c->base);
 	cli_target_free(&c->t);

@@ -183,11 +183,11 @@ cli_read_line(char **buf, size_t *cap)
 	return *buf;
 }
 
-/* Writes s and a newline to stdout, and flushes: output is read live. */
+/* Writes s, escaped (print.c), and a newline to stdout; flushes: read live. */
 void
 cli_print_line(const char *s, size_t len)
 {
-	fwrite(s, 1, len, stdout);
+	cli_print_escaped(stdout, s, len);
 	fputc('\n', stdout);
 	fflush(stdout);
 }

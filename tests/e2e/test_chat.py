@@ -1,5 +1,6 @@
 """End-to-end: the chat service with several client sockets on loopback."""
 import os
+import re
 import resource
 import select
 import socket
@@ -134,16 +135,74 @@ class ChatTest(unittest.TestCase):
         self.assertEqual(lines[0], "2 online:")
         self.assertEqual(sorted(lines[1:3]), sorted(["bob", "字" * 32]))
 
-    def test_who_splits_long_lists(self):
+    def test_who_answers_in_one_datagram(self):
+        """3 bytes in, one reply_size datagram out however many members:
+        who is no amplifier for a spoofed source (it was 11 at 100)."""
         d = self.daemon(reply_size=100)
         cs = self.clients(d, 12)
         self.join(*cs)
         cs[0].send("who")
         parts = cs[0].quiet(0.5)
-        self.assertGreater(len(parts), 1)
-        self.assertTrue(all(len(p.encode()) <= 100 for p in parts))
-        names = "".join(parts).split("\n")[1:-1]
-        self.assertEqual(sorted(names), sorted(c.name for c in cs))
+        self.assertEqual(len(parts), 1)
+        self.assertLessEqual(len(parts[0].encode()), 100)
+        lines = parts[0].split("\n")
+        self.assertEqual(lines[0], "12 online:")
+        shown, more = lines[1:-2], lines[-2]
+        self.assertGreater(len(shown), 0)
+        self.assertEqual(more, "and %d more" % (12 - len(shown)))
+        self.assertTrue(set(shown) <= set(c.name for c in cs))
+        # All of them fit in the default reply_size: no "more" line.
+        big = self.daemon()
+        ds = self.clients(big, 3)
+        self.join(*ds)
+        ds[0].send("who")
+        self.assertEqual(sorted(ds[0].recv().split("\n")[1:-1]),
+                         sorted(c.name for c in ds))
+
+    def test_ping_keeps_a_member_and_is_not_broadcast(self):
+        d = self.daemon(idle_timeout=2)
+        a, b = self.clients(d, 2)
+        self.join(a, b)
+        deadline = time.monotonic() + 3.5 * SLOW
+        while time.monotonic() < deadline:
+            a.send("ping")
+            b.send("ping")
+            self.assertEqual(a.recv(), "pong 2")
+            self.assertEqual(b.recv(), "pong 2")
+            time.sleep(0.6)
+        a.send("still here")
+        self.assertEqual(b.recv(), a.name + "# still here")
+        outsider, = self.clients(d, 1)
+        outsider.send("ping")
+        self.assertEqual(outsider.recv(),
+                         'not online: send "online" to join')
+
+    def test_joins_and_leaves_are_logged_once_a_second(self):
+        d = self.daemon()
+        mark = len(d.snapshot())
+        c, = self.clients(d, 1)
+        for _ in range(200):
+            c.send("online")
+            c.send("offline")
+            c.quiet(0.001)
+        c.quiet(0.3)
+        logged = [l for l in d.snapshot()[mark:]
+                  if " online, " in l or " offline, " in l]
+        self.assertLess(len(logged), 20, "\n".join(logged[:30]))
+        self.assertGreater(len(logged), 0)
+
+    def test_debug_level_logs_each_request_rate_limited(self):
+        d = self.daemon(extra="[netdemo]\nlog_level = debug\n")
+        c, = self.clients(d, 1)
+        mark = len(d.snapshot())
+        for i in range(50):
+            c.send("who%d" % i)
+        c.quiet(0.3)
+        line = d.wait_log(r"chat: 4 bytes from %s: handled, 1 replies"
+                          % re.escape(c.name), start=mark)
+        self.assertIn("chat", line)
+        lines = [l for l in d.snapshot()[mark:] if "bytes from" in l]
+        self.assertLess(len(lines), 5)
 
     def test_full_at_max_members(self):
         d = self.daemon(max_members=2)
@@ -157,9 +216,16 @@ class ChatTest(unittest.TestCase):
         d = self.daemon()
         a, b = self.clients(d, 2)
         self.join(a, b)
-        for bad in (b"\xff\xfe", b"red \x1b[31m", b"bell\x07", b"a\x7f"):
+        for bad in (b"\xff\xfe", b"red \x1b[31m", b"bell\x07", b"a\x7f",
+                    "csi \u009b31m".encode(), "nel \u0085".encode(),
+                    "rlo \u202eevil".encode(), "iso \u2066x".encode(),
+                    "ls \u2028".encode(), "ps \u2029".encode()):
             a.send(bad)
             self.assertEqual(a.quiet(), ["error: message must be UTF-8 text"])
+        for bad in ("nick \u009b", "nick a\u202e", "nick \u0085x"):
+            a.send(bad)
+            self.assertEqual(a.quiet(), ["error: a nick is 1-32 characters,"
+                                         " without blanks, '#' or ':'"])
         a.send(b"tab\tis fine")
         self.assertEqual(b.recv(), a.name + "# tab\tis fine")
         self.assertEqual(b.quiet(), [])

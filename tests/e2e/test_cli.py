@@ -2,6 +2,7 @@
 import os
 import queue
 import re
+import signal
 import socket
 import subprocess
 import tempfile
@@ -201,6 +202,81 @@ class CliTest(unittest.TestCase):
         rc, _, err = cli("frobnicate")
         self.assertEqual(rc, 2)
         self.assertIn(b"unknown command", err)
+
+
+class ChatKeepaliveTest(unittest.TestCase):
+    """netdemo-cli chat against a chat with a short idle_timeout."""
+
+    def setUp(self):
+        self.d = Daemon("[chat]\nlisten = 127.0.0.1:0\nidle_timeout = 2\n")
+        self.d.start()
+        self.addCleanup(self.d.__exit__)
+        host, port = self.d.addr("chat")[1]
+        self.spec = "%s:%d" % (host, port)
+
+    def chat(self, *args):
+        c = ChatProcess(*args)
+        self.addCleanup(c.kill)
+        return c
+
+    def say(self, text):
+        """Joins from a fresh socket and says text; returns its name."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(2 * SLOW)
+            s.sendto(b"online", self.d.addr("chat")[1])
+            name = s.recv(1000).decode().split("#")[0]
+            s.sendto(text.encode(), self.d.addr("chat")[1])
+            s.recv(1000)
+        return name
+
+    def test_a_reader_stays_a_member(self):
+        reader = self.chat("--nick", "rita", self.spec)
+        reader.expect(r"# is now rita$")
+        time.sleep(4.5)     # two idle timeouts and more without typing
+        name = self.say("still there?")
+        reader.expect("^%s# still there\\?$" % re.escape(name))
+        self.assertEqual(reader.finish(), 0)
+
+    def test_dropped_it_joins_again_with_its_nick(self):
+        reader = self.chat("--nick", "rita", self.spec)
+        reader.expect(r"# is now rita$")
+        reader.proc.send_signal(signal.SIGSTOP)
+        time.sleep(3.5)     # dropped meanwhile (expiry counts whole seconds)
+        reader.proc.send_signal(signal.SIGCONT)
+        reader.expect(r"# is now rita$")
+        name = self.say("welcome back")
+        reader.expect("^%s# welcome back$" % re.escape(name))
+        self.assertEqual(reader.finish(), 0)
+
+    def test_a_taken_nick_exits_1(self):
+        holder = self.chat("--nick", "rita", self.spec)
+        holder.expect(r"# is now rita$")
+        late = self.chat("--nick", "rita", self.spec)
+        self.assertEqual(late.proc.wait(5 * SLOW), 1)
+        self.assertEqual(holder.finish(), 0)
+
+
+class CliEscapeTest(unittest.TestCase):
+    def test_control_characters_in_a_reply_are_escaped(self):
+        """A hostile service's reply cannot drive the terminal."""
+        srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(srv.close)
+        srv.bind(("127.0.0.1", 0))
+
+        def answer():
+            srv.settimeout(10 * SLOW)
+            try:
+                _, peer = srv.recvfrom(100)
+            except socket.timeout:
+                return
+            srv.sendto(b"\x1b[2J\xc2\x9bx\xe2\x80\xaey\xff \xe8\x8b\xb9\tz", peer)
+        t = threading.Thread(target=answer, daemon=True)
+        t.start()
+        rc, out, _ = cli("dict", "127.0.0.1:%d" % srv.getsockname()[1], "w")
+        t.join()
+        self.assertEqual(rc, 0)
+        self.assertEqual(out, b"w: \\u{001B}[2J\\u{009B}x\\u{202E}y\\xFF"
+                              b" \xe8\x8b\xb9\tz\n")
 
 
 if __name__ == "__main__":

@@ -91,6 +91,19 @@ class EchoTest(unittest.TestCase):
         self.assertEqual(echo_roundtrip(addr6, b"over ipv6", family), b"over ipv6")
         self.assertEqual(d.stop(), 0)
 
+    def test_debug_level_logs_connections_rate_limited(self):
+        d = Daemon("[netdemo]\nlog_level = debug\n[echo]\n"
+                   "listen = 127.0.0.1:0\n").start()
+        self.addCleanup(d.__exit__)
+        _, addr = d.addr("echo")
+        mark = len(d.snapshot())
+        for _ in range(30):
+            self.assertEqual(echo_roundtrip(addr, b"x"), b"x")
+        d.wait_log(r"echo: connection from 127\.0\.0\.1:\d+ accepted",
+                   start=mark)
+        self.assertLess(len([l for l in d.snapshot()[mark:]
+                             if "connection from" in l]), 5)
+
     def test_one_mib_random_over_concurrent_connections(self):
         d = self.daemon()
         _, addr = d.addr("echo")

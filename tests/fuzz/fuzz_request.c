@@ -1,6 +1,7 @@
 /* fuzz_request.c: libFuzzer harness for the request trimmer, UTF-8 and chat's parser. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "chat_cmd.h"
 #include "request.h"
@@ -17,9 +18,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (len > size)
 		abort();
-	(void)utf8_valid(s, len);
+	/* Text for a terminal is valid UTF-8, and nothing of it a control. */
+	if (utf8_text(s, len) && (!utf8_valid(s, len) ||
+	    memchr(s, 0x1b, len) != NULL || memchr(s, 0x7f, len) != NULL))
+		abort();
 	cmd = chat_cmd_parse(s, len, &arg, &arglen);
 	if (arg < s || arg + arglen > s + len)
+		abort();
+	if ((cmd == CHAT_TEXT || cmd == CHAT_NICK) && !utf8_text(arg, arglen))
 		abort();
 	(void)cmd;
 	return 0;

@@ -161,6 +161,8 @@ START_TEST(test_commands)
 	ck_assert_int_eq(parse("online", &arg, &len), CHAT_ONLINE);
 	ck_assert_int_eq(parse("offline", &arg, &len), CHAT_OFFLINE);
 	ck_assert_int_eq(parse("who", &arg, &len), CHAT_WHO);
+	ck_assert_int_eq(parse("ping", &arg, &len), CHAT_PING);
+	ck_assert_int_eq(parse("ping me", &arg, &len), CHAT_TEXT);
 	ck_assert_int_eq(parse("", &arg, &len), CHAT_EMPTY);
 	ck_assert_int_eq(parse("Online", &arg, &len), CHAT_TEXT);
 	ck_assert_int_eq(parse("online now", &arg, &len), CHAT_TEXT);
@@ -188,6 +190,8 @@ START_TEST(test_nick_rules)
 	ck_assert_int_eq(parse("nick 1.2.3.4:5", &arg, &len), CHAT_BAD_NICK);
 	ck_assert_int_eq(parse("nick x#", &arg, &len), CHAT_BAD_NICK);
 	ck_assert_int_eq(parse("nick \x1b[1m", &arg, &len), CHAT_BAD_NICK);
+	ck_assert_int_eq(parse("nick \xc2\x9b" "1m", &arg, &len), CHAT_BAD_NICK);
+	ck_assert_int_eq(parse("nick ab\xe2\x80\xae", &arg, &len), CHAT_BAD_NICK);
 	ck_assert_int_eq(parse("nickname", &arg, &len), CHAT_TEXT);
 }
 END_TEST
@@ -203,6 +207,11 @@ START_TEST(test_text_rules)
 	ck_assert_int_eq(parse("del\x7f", &arg, &len), CHAT_BAD_TEXT);
 	ck_assert_int_eq(parse("bad\xff", &arg, &len), CHAT_BAD_TEXT);
 	ck_assert_int_eq(parse("cut\xe4\xb8", &arg, &len), CHAT_BAD_TEXT);
+	ck_assert_int_eq(parse("csi\xc2\x9b" "2J", &arg, &len), CHAT_BAD_TEXT);
+	ck_assert_int_eq(parse("nel\xc2\x85", &arg, &len), CHAT_BAD_TEXT);
+	ck_assert_int_eq(parse("rlo\xe2\x80\xae" "gpj.exe", &arg, &len),
+	    CHAT_BAD_TEXT);
+	ck_assert_int_eq(parse("ls\xe2\x80\xa8", &arg, &len), CHAT_BAD_TEXT);
 }
 END_TEST
 

@@ -8,6 +8,7 @@
 #include "ratelimit.h"
 #include "request.h"
 #include "udp_local.h"
+#include "udp_repeat.h"
 #include "utf8.h"
 #include "run_suite.h"
 
@@ -337,6 +338,53 @@ START_TEST(test_reply_source)
 }
 END_TEST
 
+START_TEST(test_utf8_text)
+{
+	ck_assert(utf8_text("tab\tand 世界", strlen("tab\tand 世界")));
+	ck_assert(utf8_text("é ½ ‐ ​", strlen("é ½ ‐ ​")));
+	ck_assert(!utf8_text("\xc2\x9b" "31m", 5));		/* U+009B CSI */
+	ck_assert(!utf8_text("\xc2\x85", 2));		/* U+0085 NEL */
+	ck_assert(!utf8_text("\xc2\x80", 2));
+	ck_assert(utf8_text("\xc2\xa0", 2));		/* U+00A0: text */
+	ck_assert(!utf8_text("\xe2\x80\xae", 3));	/* U+202E RLO */
+	ck_assert(!utf8_text("\xe2\x81\xa6", 3));	/* U+2066 LRI */
+	ck_assert(!utf8_text("\xe2\x80\xa8", 3));	/* U+2028 */
+	ck_assert(!utf8_text("\xe2\x80\xa9", 3));	/* U+2029 */
+	ck_assert(!utf8_text("\xe2\x80\x8f", 3));	/* U+200F RLM */
+	ck_assert(!utf8_text("\x1b", 1));
+	ck_assert(!utf8_text("\x7f", 1));
+	ck_assert(!utf8_text("\xc0\xaf", 2));		/* overlong */
+	ck_assert(utf8_text("\xf0\x9f\x98\x80", 4));	/* U+1F600 */
+}
+END_TEST
+
+START_TEST(test_repeat_guard)
+{
+	static struct udp_repeat r;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(5000) };
+	struct sockaddr_in b = a;
+	const struct sockaddr *sa = (const struct sockaddr *)&a;
+	const int64_t ms = 1000000;
+
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	b = a;
+	b.sin_port = htons(5001);
+	udp_repeat_init(&r, 42);
+	ck_assert_int_eq(udp_repeat_seen(&r, sa, "apple", 5, 1000 * ms), 0);
+	/* A loop: the same again at once. */
+	ck_assert_int_eq(udp_repeat_seen(&r, sa, "apple", 5, 1001 * ms), 1);
+	/* Another port is another source; another text passes. */
+	ck_assert_int_eq(udp_repeat_seen(&r, (const struct sockaddr *)&b,
+	    "apple", 5, 1001 * ms), 0);
+	ck_assert_int_eq(udp_repeat_seen(&r, sa, "pear", 4, 1002 * ms), 0);
+	ck_assert_int_eq(udp_repeat_seen(&r, sa, "apple", 5, 1003 * ms), 0);
+	/* A retry after its timeout passes; a drop does not restart the window. */
+	ck_assert_int_eq(udp_repeat_seen(&r, sa, "apple", 5, 1400 * ms), 1);
+	ck_assert_int_eq(udp_repeat_seen(&r, sa, "apple", 5, 1503 * ms), 0);
+	ck_assert_int_eq(udp_repeat_seen(&r, sa, "apple", 5, 2600 * ms), 0);
+}
+END_TEST
+
 static Suite *
 request_suite(void)
 {
@@ -353,6 +401,8 @@ request_suite(void)
 	tcase_add_test(tc, test_conn_limit);
 	tcase_add_test(tc, test_source_prefixes);
 	tcase_add_test(tc, test_reply_source);
+	tcase_add_test(tc, test_utf8_text);
+	tcase_add_test(tc, test_repeat_guard);
 	suite_add_tcase(s, tc);
 	return s;
 }
