@@ -251,6 +251,13 @@ dictd_index_size(const struct dictd_index *ix)
 	return ix->n;
 }
 
+/* The i-th key in the index's order (i < dictd_index_size()). */
+const struct dictd_key *
+dictd_index_key(const struct dictd_index *ix, size_t i)
+{
+	return &ix->keys[i];
+}
+
 void
 dictd_index_free(struct dictd_index *ix)
 {

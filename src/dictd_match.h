@@ -52,6 +52,7 @@ struct dictd_index *dictd_index_begin(const struct dict *);
 int		 dictd_index_step(struct dictd_index *, size_t);
 struct dictd_index *dictd_index_build(const struct dict *);
 size_t		 dictd_index_size(const struct dictd_index *);
+const struct dictd_key *dictd_index_key(const struct dictd_index *, size_t);
 void		 dictd_index_free(struct dictd_index *);
 size_t		 dictd_index_exact(const struct dictd_index *, const char *,
 		    size_t, struct dictd_key *, size_t);
