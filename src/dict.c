@@ -408,3 +408,23 @@ dict_free(struct dict *d)
 	free(d->slots);
 	free(d);
 }
+
+/*
+ * The i-th entry (in file order, i < dict_size()): its key and value,
+ * which stay the table's. Returns -1 when there is no such entry.
+ */
+int
+dict_entry_at(const struct dict *d, size_t i, const char **key, size_t *klen,
+    const char **val, size_t *vlen)
+{
+	const struct dict_entry *e;
+
+	if (i >= d->nentries)
+		return -1;
+	e = &d->entries[i];
+	*key = d->text + e->key_off;
+	*klen = e->key_len;
+	*val = d->text + e->val_off;
+	*vlen = e->val_len;
+	return 0;
+}

@@ -37,4 +37,8 @@ int		 dict_load_step(struct dict_load *, char *, size_t);
 struct dict	*dict_load_take(struct dict_load *);
 void		 dict_load_free(struct dict_load *);
 
+/* dict.c: the entries one by one, for an index of another order. */
+int		 dict_entry_at(const struct dict *, size_t, const char **, size_t *,
+		    const char **, size_t *);
+
 #endif
