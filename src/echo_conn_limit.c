@@ -1,5 +1,5 @@
 /*
- * conn_limit.c: how many connections each source has open, for echo's
+ * echo_conn_limit.c: how many connections each source has open, for echo's
  * per_source limit. A source is the first prefix4 or prefix6 bits of its
  * address (an IPv6 /64 by default: one host may hold all of it).
  *
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn_limit.h"
+#include "echo_conn_limit.h"
 #include "hash.h"
 
 struct conn_source {

@@ -1,6 +1,6 @@
-/* conn_limit.h: open connections counted per source network. */
-#ifndef NETDEMO_CONN_LIMIT_H
-#define NETDEMO_CONN_LIMIT_H
+/* echo_conn_limit.h: open connections counted per source network. */
+#ifndef NETDEMO_ECHO_CONN_LIMIT_H
+#define NETDEMO_ECHO_CONN_LIMIT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * allowlist.c: exec's allowlist. An entry is a command name, looked up in
+ * exec_allowlist.c: exec's allowlist. An entry is a command name, looked up in
  * the service's path, or an absolute path, matched as written. A request's
  * first word must equal an entry exactly: "date" matches the entry "date"
  * only, "/bin/date" the entry "/bin/date" only, and "../bin/sh" nothing.
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "allowlist.h"
+#include "exec_allowlist.h"
 #include "config.h"
 
 static int

@@ -1,6 +1,6 @@
-/* allowlist.h: which programs exec may run, and where a listed name lives. */
-#ifndef NETDEMO_ALLOWLIST_H
-#define NETDEMO_ALLOWLIST_H
+/* exec_allowlist.h: which programs exec may run, and where a listed name lives. */
+#ifndef NETDEMO_EXEC_ALLOWLIST_H
+#define NETDEMO_EXEC_ALLOWLIST_H
 
 #include <stddef.h>
 

@@ -15,7 +15,7 @@
 #include "exec_child.h"
 #include "log.h"
 #include "udp.h"
-#include "words.h"
+#include "exec_words.h"
 
 #define EXEC_READ_MAX	16384	/* bytes taken from a pipe per read */
 #define EXEC_KILL_GRACE	1	/* seconds from SIGTERM to SIGKILL */

@@ -1,11 +1,11 @@
 /*
- * words.c: splitting an exec request into argv, the way a user types it
+ * exec_words.c: splitting an exec request into argv, the way a user types it
  * and without a shell: blanks separate words, '...' and "..." keep blanks
  * (and each other's quote) inside one word, and adjacent pieces join
  * (r''m is rm). Nothing else is special: ; | $() > * are plain bytes, so
  * no input can do more than name a program and its arguments.
  */
-#include "words.h"
+#include "exec_words.h"
 
 static int
 is_blank(char c)

@@ -1,6 +1,6 @@
-/* words.h: exec's request splitter: blanks separate words, quotes group them. */
-#ifndef NETDEMO_WORDS_H
-#define NETDEMO_WORDS_H
+/* exec_words.h: exec's request splitter: blanks separate words, quotes group them. */
+#ifndef NETDEMO_EXEC_WORDS_H
+#define NETDEMO_EXEC_WORDS_H
 
 #include <stddef.h>
 

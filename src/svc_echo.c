@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "conn_limit.h"
+#include "echo_conn_limit.h"
 #include "daemon.h"
 #include "hash.h"
 #include "log.h"

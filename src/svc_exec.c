@@ -3,7 +3,7 @@
  * the reply is its output, then one status datagram ("[exit 0]").
  *
  * This is a remote shell, so it is built to be safe by construction: off
- * unless enabled, loopback sources only by default, no shell (words.c
+ * unless enabled, loopback sources only by default, no shell (exec_words.c
  * splits the request), the first word must be on the allowlist, and every
  * child runs with a timeout, an output cap and a cap on jobs at once. The
  * loop never waits for a child: output arrives on a non-blocking pipe and
@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "allowlist.h"
+#include "exec_allowlist.h"
 #include "config.h"
 #include "daemon.h"
 #include "exec_job.h"
@@ -27,7 +27,7 @@
 #include "service.h"
 #include "stats.h"
 #include "udp.h"
-#include "words.h"
+#include "exec_words.h"
 
 static const struct conf_key exec_keys[] = {
 	UDP_CONF_KEYS,

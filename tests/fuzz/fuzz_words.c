@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "allowlist.h"
+#include "exec_allowlist.h"
 #include "config.h"
-#include "words.h"
+#include "exec_words.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "conn_limit.h"
+#include "echo_conn_limit.h"
 #include "ratelimit.h"
 #include "request.h"
 #include "udp_local.h"

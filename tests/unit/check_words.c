@@ -2,9 +2,9 @@
 #include <check.h>
 #include <string.h>
 
-#include "allowlist.h"
+#include "exec_allowlist.h"
 #include "config.h"
-#include "words.h"
+#include "exec_words.h"
 #include "run_suite.h"
 
 static char buf[256];
