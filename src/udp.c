@@ -23,13 +23,30 @@
 #include "hash.h"
 #include "service.h"
 #include "log.h"
-#include "request.h"
 #include "ratelimit.h"
 #include "sock.h"
 #include "stats.h"
 #include "udp_front.h"
 
 static const char too_long_reply[] = "error: request too long";
+
+/*
+ * The length of the request at the start of buf: the text runs up to the
+ * first NUL byte (the seed's client sends a NUL-padded buffer) and loses
+ * trailing CR and LF (nc and socat send a line). Nothing else is touched:
+ * leading blanks may be part of a word.
+ */
+size_t
+udp_request_trim(const char *buf, size_t len)
+{
+	const char *nul = memchr(buf, '\0', len);
+
+	if (nul != NULL)
+		len = (size_t)(nul - buf);
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	return len;
+}
 
 /*
  * The loop guard, the rate limit and allow_from: a datagram that fails either is dropped
@@ -110,7 +127,7 @@ udp_dispatch(struct udp_req *req, const char *buf, size_t n)
 	if (!udp_source_ok(f, sa) || udp_repeated(f, sa, buf, n))
 		return;
 	req->data = buf;
-	req->len = request_trim(buf, n);
+	req->len = udp_request_trim(buf, n);
 	if (req->len > f->conf->max_request) {
 		f->stats.too_long++;
 		udp_reply(&req->peer, too_long_reply, sizeof too_long_reply - 1);

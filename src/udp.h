@@ -66,6 +66,7 @@ struct udp_front	*udp_open(struct daemon *, const struct svc_conf *,
 			    udp_request_cb *, void *, char *, size_t);
 int			 udp_reply(const struct udp_peer *, const char *, size_t);
 int			 udp_reply_str(const struct udp_peer *, const char *);
+size_t			 udp_request_trim(const char *, size_t);
 size_t			 udp_chunk_length(const char *, size_t, size_t);
 void			 udp_pause(struct udp_front *);
 void			 udp_set_conf(struct udp_front *, const struct svc_conf *);

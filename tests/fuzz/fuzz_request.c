@@ -1,10 +1,10 @@
-/* fuzz_request.c: libFuzzer harness for the request trimmer, UTF-8 and chat's parser. */
+/* fuzz_request.c: libFuzzer harness for the request trimmer (udp.c), UTF-8 and chat's parser. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chat_cmd.h"
-#include "request.h"
+#include "udp.h"
 #include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -13,7 +13,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *s = (const char *)data, *arg;
-	size_t len = request_trim(s, size), arglen;
+	size_t len = udp_request_trim(s, size), arglen;
 	enum chat_cmd cmd;
 
 	if (len > size)

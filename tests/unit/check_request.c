@@ -6,7 +6,7 @@
 #include "addr.h"
 #include "echo_conn_limit.h"
 #include "ratelimit.h"
-#include "request.h"
+#include "udp.h"
 #include "udp_local.h"
 #include "udp_repeat.h"
 #include "utf8.h"
@@ -15,7 +15,7 @@
 static size_t
 trim_len(const char *buf, size_t len)
 {
-	return request_trim(buf, len);
+	return udp_request_trim(buf, len);
 }
 
 START_TEST(test_trim)
