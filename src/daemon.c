@@ -2,7 +2,8 @@
  * daemon.c: the event loop's owner: creates, starts, reloads and stops the
  * services, and turns signals into those steps.
  *
- * SIGHUP reloads the configuration (reload.c), SIGUSR1 logs the counters
+ * SIGHUP reloads the configuration (reload.c plans, this file applies the
+ * plan), SIGUSR1 logs the counters
  * (stats.c). SIGTERM and SIGINT stop: services close
  * their listeners, then the loop runs until their in-flight work is done
  * or DRAIN_SECONDS pass, whichever comes first; a second signal stops at
@@ -14,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 
 #include "config.h"
 #include "daemon.h"
@@ -22,9 +22,15 @@
 #include "reload.h"
 #include "service.h"
 #include "stats.h"
+#include "udp_ports.h"
 #include "xmalloc.h"
 
 #define DRAIN_SECONDS	2
+
+static void	reload_cancel(struct daemon *);
+static void	reload_staged_cb(void *);
+static void	service_drained_cb(void *);
+static void	collect_cb(void *, struct stats *);
 
 /* Many echo connections need many descriptors; take what the admin allows. */
 static void
@@ -73,6 +79,13 @@ daemon_init(struct daemon *d, struct config *conf)
 	}
 	d->svcs = xcalloc(conf->nsvcs, sizeof *d->svcs);
 	LIST_INIT(&d->children);
+	d->ctx.base = d->base;
+	d->ctx.udp_ports = &d->udp_ports;
+	d->ctx.children = &d->children;
+	d->ctx.owner = d;
+	d->ctx.drained = service_drained_cb;
+	d->ctx.staged = reload_staged_cb;
+	d->ctx.collect = collect_cb;
 	return 0;
 }
 
@@ -91,7 +104,8 @@ daemon_create_services(struct daemon *d)
 			continue;
 		err[0] = '\0';
 		d->svcs[d->nsvcs].conf = sc;
-		d->svcs[d->nsvcs].state = sc->kind->create(d, sc, err, sizeof err);
+		d->svcs[d->nsvcs].state = sc->kind->create(&d->ctx, sc, err,
+		    sizeof err);
 		if (d->svcs[d->nsvcs].state == NULL) {
 			log_errorx("%s: [%s] %s", d->conf->path, sc->name, err);
 			bad = 1;
@@ -123,19 +137,32 @@ daemon_start_services(struct daemon *d)
 static size_t
 daemon_pending(const struct daemon *d)
 {
+	const struct service *k;
 	size_t i, n = 0;
 
-	for (i = 0; i < d->nsvcs; i++)
-		n += d->svcs[i].conf->kind->pending(d->svcs[i].state);
+	for (i = 0; i < d->nsvcs; i++) {
+		k = d->svcs[i].conf->kind;
+		if (k->pending != NULL)
+			n += k->pending(d->svcs[i].state);
+	}
 	return n;
 }
 
-/* Services call this as in-flight work ends; the last one ends the loop. */
-void
-daemon_service_drained(struct daemon *d)
+/* Services tell this as in-flight work ends; the last one ends the loop. */
+static void
+service_drained_cb(void *arg)
 {
+	struct daemon *d = arg;
+
 	if (d->stopping && daemon_pending(d) == 0)
 		event_base_loopbreak(d->base);
+}
+
+/* The stats service's snapshot of every running instance. */
+static void
+collect_cb(void *arg, struct stats *st)
+{
+	stats_collect(arg, st);
 }
 
 static void
@@ -190,11 +217,107 @@ daemon_set_log_level(struct daemon *d)
 }
 
 /* READY=1 and a STATUS= line: at start and after each reload. */
-void
+static void
 daemon_notify_running(struct daemon *d)
 {
 	notify_send(&d->notify, "READY=1\nSTATUS=serving %zu service%s from %s",
 	    d->nsvcs, d->nsvcs == 1 ? "" : "s", d->conf->path);
+}
+
+static void
+reload_failed(struct daemon *d, const char *err)
+{
+	log_errorx("reload failed, still running the configuration loaded"
+	    " before: %s", err);
+	notify_send(&d->notify, "READY=1\nSTATUS=reload failed, running the"
+	    " previous configuration: %s", err);
+}
+
+/* Drops a plan in progress; everything stays as it was. */
+static void
+reload_cancel(struct daemon *d)
+{
+	struct reload *r = d->reload;
+
+	d->reload = NULL;
+	reload_drop(r);
+}
+
+/* The plan's instances and configuration replace the running ones. */
+static void
+reload_take(struct daemon *d)
+{
+	struct reload *r = d->reload;
+	struct config *conf;
+	struct svc_run *runs;
+	size_t n;
+
+	d->reload = NULL;
+	if ((runs = reload_apply(r, d->svcs, d->nsvcs, &n, &conf)) == NULL) {
+		reload_failed(d, "out of memory");
+		return;
+	}
+	free(d->svcs);
+	d->svcs = runs;
+	d->nsvcs = n;
+	config_free(d->conf);
+	d->conf = conf;
+	daemon_set_log_level(d);
+	log_notice("reloaded: %zu service%s", d->nsvcs, d->nsvcs == 1 ? "" : "s");
+	daemon_notify_running(d);
+}
+
+/*
+ * Checks on the plan in progress: applies it once every kept section's
+ * staging is done, or drops it on the first failure.
+ */
+static void
+reload_continue(struct daemon *d)
+{
+	char err[1200];
+
+	if (d->reload == NULL)
+		return;
+	err[0] = '\0';
+	switch (reload_staged(d->reload, err, sizeof err)) {
+	case 1:
+		return;
+	case -1:
+		reload_cancel(d);
+		reload_failed(d, err);
+		return;
+	}
+	reload_take(d);
+}
+
+/* A service's background staging ended (ctx->staged). */
+static void
+reload_staged_cb(void *arg)
+{
+	reload_continue(arg);
+}
+
+/*
+ * Starts reloading the configuration file (a reload still in progress is
+ * dropped first). It applies at once, or when background staging is done;
+ * either way the log and the service manager hear how it ended.
+ */
+static void
+reload_start(struct daemon *d)
+{
+	char err[1024];
+
+	if (d->reload != NULL) {
+		log_notice("the reload in progress is dropped: starting over");
+		reload_cancel(d);
+	}
+	d->reload = reload_plan(d->conf->path, d->svcs, d->nsvcs, &d->ctx, err,
+	    sizeof err);
+	if (d->reload == NULL) {
+		reload_failed(d, err);
+		return;
+	}
+	reload_continue(d);
 }
 
 static void
@@ -244,80 +367,15 @@ start_watchdog(struct daemon *d)
 	return d->ev_watchdog == NULL ? -1 : event_add(d->ev_watchdog, &tv);
 }
 
-/*
- * The UDP ports netdemo's own services are bound to: a datagram "from" one
- * of them is spoofed, and answering it could start a ping-pong between two
- * services.
- */
-int
-daemon_udp_port_add(struct daemon *d, uint16_t port)
-{
-	uint16_t *p = realloc(d->udp_ports, (d->nudp_ports + 1) * sizeof *p);
-
-	if (p == NULL)
-		return -1;
-	d->udp_ports = p;
-	d->udp_ports[d->nudp_ports++] = port;
-	return 0;
-}
-
-void
-daemon_udp_port_remove(struct daemon *d, uint16_t port)
-{
-	size_t i;
-
-	for (i = 0; i < d->nudp_ports; i++) {
-		if (d->udp_ports[i] == port) {
-			d->udp_ports[i] = d->udp_ports[--d->nudp_ports];
-			return;
-		}
-	}
-}
-
-int
-daemon_owns_udp_port(const struct daemon *d, uint16_t port)
-{
-	size_t i;
-
-	for (i = 0; i < d->nudp_ports; i++)
-		if (d->udp_ports[i] == port)
-			return 1;
-	return 0;
-}
-
-/* Tells w->exited when w->pid has been reaped. */
-void
-daemon_watch_child(struct daemon *d, struct child_watch *w)
-{
-	LIST_INSERT_HEAD(&d->children, w, entry);
-}
-
-void
-daemon_unwatch_child(struct child_watch *w)
-{
-	LIST_REMOVE(w, entry);
-}
-
 /* Reaps every child that has exited: no zombie outlives a SIGCHLD. */
 static void
 sigchld_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
-	struct child_watch *w;
-	int status;
-	pid_t pid;
 
 	(void)sig;
 	(void)what;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		LIST_FOREACH(w, &d->children, entry)
-			if (w->pid == pid)
-				break;
-		if (w == NULL)
-			continue;
-		LIST_REMOVE(w, entry);
-		w->exited(w->arg, status);
-	}
+	child_watch_reap(&d->children);
 }
 
 /* Runs the loop until a stop signal has drained the services. */
@@ -368,7 +426,7 @@ daemon_free(struct daemon *d)
 	for (i = 0; i < d->nsvcs; i++)
 		d->svcs[i].conf->kind->free(d->svcs[i].state);
 	free(d->svcs);
-	free(d->udp_ports);
+	udp_ports_free(&d->udp_ports);
 	if (d->ev_hup != NULL)
 		event_free(d->ev_hup);
 	if (d->ev_term != NULL)

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "config.h"
 #include "exec_job.h"
+#include "service.h"
 
 /* Sends the output that fills whole datagrams; at EOF, all of it. */
 static void
@@ -52,7 +53,7 @@ msec_since(int64_t ns)
 }
 
 void
-job_free(struct exec_job *j)
+exec_job_free(struct exec_job *j)
 {
 	struct svc_exec *s = j->s;
 
@@ -60,7 +61,7 @@ job_free(struct exec_job *j)
 	s->njobs--;
 	if (!j->exited) {
 		kill(-j->child.pid, SIGKILL);
-		daemon_unwatch_child(&j->child);
+		child_watch_remove(&j->child);
 		/* SIGKILL cannot be ignored: this wait is short. */
 		while (waitpid(j->child.pid, NULL, 0) == -1 && errno == EINTR)
 			;
@@ -74,7 +75,7 @@ job_free(struct exec_job *j)
 	free(j->out);
 	free(j);
 	if (s->stopping)
-		daemon_service_drained(s->d);
+		s->ctx->drained(s->ctx->owner);
 }
 
 /* Output and exit both in: send the rest, the notes, the status; log. */
@@ -97,7 +98,7 @@ job_finish(struct exec_job *j)
 	    addr_format((struct sockaddr *)&j->peer.addr, peer, sizeof peer),
 	    j->cmd, line, j->bytes, j->truncated ? " (truncated)" : "",
 	    msec_since(j->started_ns));
-	job_free(j);
+	exec_job_free(j);
 }
 
 static void
@@ -243,7 +244,7 @@ job_new(struct svc_exec *s, const struct udp_peer *peer)
 
 /* Starts prog for the request; on failure writes why into err. */
 int
-job_start(struct svc_exec *s, const struct udp_peer *peer, const char *prog,
+exec_job_start(struct svc_exec *s, const struct udp_peer *peer, const char *prog,
     char *err, size_t errlen)
 {
 	struct timeval tv = { (time_t)s->conf->timeout, 0 };
@@ -264,18 +265,18 @@ job_start(struct svc_exec *s, const struct udp_peer *peer, const char *prog,
 	format_cmd(j->cmd, sizeof j->cmd, s->argv);
 	j->child.exited = job_exited;
 	j->child.arg = j;
-	daemon_watch_child(s->d, &j->child);
+	child_watch_add(s->ctx->children, &j->child);
 	LIST_INSERT_HEAD(&s->jobs, j, entry);
 	s->njobs++;
 	s->runs++;
-	j->ev_out = event_new(s->d->base, j->fd, EV_READ | EV_PERSIST,
+	j->ev_out = event_new(s->ctx->base, j->fd, EV_READ | EV_PERSIST,
 	    job_read_cb, j);
-	j->ev_timer = evtimer_new(s->d->base, job_timer_cb, j);
+	j->ev_timer = evtimer_new(s->ctx->base, job_timer_cb, j);
 	if (j->ev_out == NULL || j->ev_timer == NULL ||
 	    event_add(j->ev_out, NULL) == -1 || evtimer_add(j->ev_timer, &tv) == -1) {
 		/* The child runs already: end it, and tell the client. */
 		udp_reply_str(peer, "[killed: netdemo is out of memory]");
-		job_free(j);
+		exec_job_free(j);
 	}
 	return 0;
 }

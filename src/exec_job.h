@@ -10,7 +10,7 @@
 #include <sys/queue.h>
 #include <time.h>
 
-#include "daemon.h"
+#include "child_watch.h"
 #include "exec_auth.h"
 #include "exec_child.h"
 #include "log.h"
@@ -44,7 +44,7 @@ struct exec_job {
 };
 
 struct svc_exec {
-	struct daemon		*d;
+	struct svc_ctx		*ctx;
 	const struct svc_conf	*conf;
 	struct udp_front	*udp;
 	struct exec_child_spec	 spec;		/* how children start */
@@ -65,8 +65,8 @@ struct svc_exec {
 	struct log_limit	 refusal_log;
 };
 
-int	job_start(struct svc_exec *, const struct udp_peer *, const char *,
+int	exec_job_start(struct svc_exec *, const struct udp_peer *, const char *,
 	    char *, size_t);
-void	job_free(struct exec_job *);
+void	exec_job_free(struct exec_job *);
 
 #endif

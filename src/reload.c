@@ -10,19 +10,20 @@
  * what was prepared and leaves everything running as it was.
  *
  * Preparing may take a while (a large dictionary loads in slices between
- * datagrams), so a reload is a plan that completes when the last kept
- * section says its staging is done (reload_continue()); meanwhile the old
- * configuration serves. Another SIGHUP starts the plan over; stopping
- * drops it.
+ * datagrams), so a reload is a plan: reload_plan() builds it, a kept
+ * section whose staging ends tells the daemon (ctx->staged), which asks
+ * reload_staged() and, once all are done, has reload_apply() hand it the
+ * new list of instances; meanwhile the old configuration serves. Another
+ * SIGHUP starts the plan over; stopping drops it (reload_drop()). This
+ * file knows nothing of the daemon: it gets the running instances and
+ * returns what replaces them.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
-#include "daemon.h"
 #include "log.h"
-#include "notify.h"
 #include "reload.h"
 #include "service.h"
 
@@ -34,6 +35,7 @@ struct step {
 };
 
 struct reload {
+	struct svc_ctx	*ctx;
 	struct config	*conf;		/* the new file */
 	struct step	*steps;
 	size_t		 n;
@@ -55,6 +57,14 @@ first_error_emit(void *arg, const char *msg)
 		snprintf(fe->buf, fe->len, "%s", msg);
 }
 
+static void
+reload_free(struct reload *r)
+{
+	config_free(r->conf);
+	free(r->steps);
+	free(r);
+}
+
 static int
 same_listen(const struct svc_conf *a, const struct svc_conf *b)
 {
@@ -68,31 +78,35 @@ same_listen(const struct svc_conf *a, const struct svc_conf *b)
 	return 1;
 }
 
-static struct svc_run *
-find_running(struct daemon *d, const char *name)
+static const struct svc_run *
+find_running(const struct svc_run *running, size_t n, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < d->nsvcs; i++)
-		if (strcmp(d->svcs[i].conf->name, name) == 0)
-			return &d->svcs[i];
+	for (i = 0; i < n; i++)
+		if (strcmp(running[i].conf->name, name) == 0)
+			return &running[i];
 	return NULL;
 }
 
 /* Prepares a kept section or creates and starts a new one. */
 static int
-plan_step(struct daemon *d, const struct svc_conf *sc, struct step *st,
-    struct diag *diag, const char *path)
+plan_step(struct reload *r, const struct svc_run *running, size_t nrunning,
+    size_t i, struct diag *diag)
 {
-	struct svc_run *old = find_running(d, sc->name);
+	const struct svc_conf *sc = &r->conf->svcs[i];
+	const struct svc_run *old = find_running(running, nrunning, sc->name);
+	struct step *st = &r->steps[r->n];
+	const char *path = r->conf->path;
 	char err[1024] = "";
 	int rc;
 
 	st->run.conf = sc;
 	if (old != NULL && same_listen(old->conf, sc)) {
 		st->run.state = old->state;
-		if ((rc = sc->kind->prepare(old->state, sc, err,
-		    sizeof err)) == -1) {
+		rc = sc->kind->prepare == NULL ? 0 :
+		    sc->kind->prepare(old->state, sc, err, sizeof err);
+		if (rc == -1) {
 			diag_add(diag, "%s: [%s] %s", path, sc->name, err);
 			return -1;
 		}
@@ -100,7 +114,8 @@ plan_step(struct daemon *d, const struct svc_conf *sc, struct step *st,
 		st->pending = rc == 1;
 		return 0;
 	}
-	if ((st->run.state = sc->kind->create(d, sc, err, sizeof err)) == NULL ||
+	st->run.state = sc->kind->create(r->ctx, sc, err, sizeof err);
+	if (st->run.state == NULL ||
 	    sc->kind->start(st->run.state, err, sizeof err) == -1) {
 		diag_add(diag, "%s: [%s] %s", path, sc->name, err);
 		if (st->run.state != NULL)
@@ -120,138 +135,110 @@ undo_steps(struct step *steps, size_t n)
 	for (i = 0; i < n; i++) {
 		const struct service *k = steps[i].run.conf->kind;
 
-		if (steps[i].kept)
+		if (steps[i].kept && k->commit != NULL)
 			k->commit(steps[i].run.state, 0);
 		else if (steps[i].run.state != NULL)
 			k->free(steps[i].run.state);
 	}
 }
 
-/* Applies the plan: kept instances commit, old ones not kept close. */
-static int
-apply_steps(struct daemon *d, struct reload *r)
+/*
+ * Applies the plan: old instances not kept close, kept ones commit. Returns
+ * the instances that now run (n in *nruns) and hands the new configuration
+ * to *conf; the caller frees the old list and the old configuration. The
+ * plan is freed. NULL when out of memory, with everything as it was.
+ */
+struct svc_run *
+reload_apply(struct reload *r, const struct svc_run *running, size_t nrunning,
+    size_t *nruns, struct config **conf)
 {
 	struct svc_run *runs;
 	size_t i, j;
 
-	if ((runs = calloc(r->n ? r->n : 1, sizeof *runs)) == NULL)
-		return -1;
-	for (i = 0; i < d->nsvcs; i++) {
+	if ((runs = calloc(r->n ? r->n : 1, sizeof *runs)) == NULL) {
+		undo_steps(r->steps, r->n);
+		reload_free(r);
+		return NULL;
+	}
+	for (i = 0; i < nrunning; i++) {
 		for (j = 0; j < r->n; j++)
 			if (r->steps[j].kept &&
-			    r->steps[j].run.state == d->svcs[i].state)
+			    r->steps[j].run.state == running[i].state)
 				break;
 		if (j == r->n) {
-			log_notice("%s: closed by reload", d->svcs[i].conf->name);
-			d->svcs[i].conf->kind->stop(d->svcs[i].state);
-			d->svcs[i].conf->kind->free(d->svcs[i].state);
+			log_notice("%s: closed by reload", running[i].conf->name);
+			running[i].conf->kind->stop(running[i].state);
+			running[i].conf->kind->free(running[i].state);
 		}
 	}
 	for (j = 0; j < r->n; j++) {
-		if (r->steps[j].kept)
-			r->steps[j].run.conf->kind->commit(r->steps[j].run.state,
-			    1);
+		const struct service *k = r->steps[j].run.conf->kind;
+
+		if (r->steps[j].kept && k->commit != NULL)
+			k->commit(r->steps[j].run.state, 1);
 		runs[j] = r->steps[j].run;
 	}
-	free(d->svcs);
-	d->svcs = runs;
-	d->nsvcs = r->n;
-	config_free(d->conf);
-	d->conf = r->conf;
+	*nruns = r->n;
+	*conf = r->conf;
 	r->conf = NULL;
-	daemon_set_log_level(d);
-	return 0;
+	reload_free(r);
+	return runs;
 }
 
-static void
-reload_free(struct reload *r)
-{
-	config_free(r->conf);
-	free(r->steps);
-	free(r);
-}
-
-static void
-reload_failed(struct daemon *d, const char *err)
-{
-	log_errorx("reload failed, still running the configuration loaded"
-	    " before: %s", err);
-	notify_send(&d->notify, "READY=1\nSTATUS=reload failed, running the"
-	    " previous configuration: %s", err);
-}
-
-static void
-reload_done(struct daemon *d)
-{
-	log_notice("reloaded: %zu service%s", d->nsvcs, d->nsvcs == 1 ? "" : "s");
-	daemon_notify_running(d);
-}
 
 /* Drops a plan in progress; everything stays as it was. */
 void
-reload_cancel(struct daemon *d)
+reload_drop(struct reload *r)
 {
-	struct reload *r = d->reload;
-
 	if (r == NULL)
 		return;
-	d->reload = NULL;
 	undo_steps(r->steps, r->n);
 	reload_free(r);
 }
 
 /*
  * Checks on a plan whose kept sections were staging in the background:
- * applies it once they all are done, or drops it on the first failure.
+ * 1 while one still is, 0 when all are done (reload_apply() may follow),
+ * -1 with the error in err when one failed (reload_drop() must follow).
  */
-void
-reload_continue(struct daemon *d)
+int
+reload_staged(struct reload *r, char *err, size_t errlen)
 {
-	struct reload *r = d->reload;
-	char err[1024];
+	const struct service *k;
+	char why[1024];
 	size_t i;
 	int rc;
 
-	if (r == NULL)
-		return;
 	for (i = 0; i < r->n; i++) {
 		if (!r->steps[i].pending)
 			continue;
-		err[0] = '\0';
-		rc = r->steps[i].run.conf->kind->staged(r->steps[i].run.state,
-		    err, sizeof err);
+		why[0] = '\0';
+		k = r->steps[i].run.conf->kind;
+		rc = k->staged == NULL ? 0 :
+		    k->staged(r->steps[i].run.state, why, sizeof why);
 		if (rc == 1)
-			return;
+			return 1;
 		if (rc == -1) {
-			char msg[1200];
-
-			snprintf(msg, sizeof msg, "%s: [%s] %s", r->conf->path,
-			    r->steps[i].run.conf->name, err);
-			reload_cancel(d);
-			reload_failed(d, msg);
-			return;
+			snprintf(err, errlen, "%s: [%s] %s", r->conf->path,
+			    r->steps[i].run.conf->name, why);
+			return -1;
 		}
 		r->steps[i].pending = 0;
 	}
-	d->reload = NULL;
-	if (apply_steps(d, r) == -1) {
-		undo_steps(r->steps, r->n);
-		reload_failed(d, "out of memory");
-	} else
-		reload_done(d);
-	reload_free(r);
+	return 0;
 }
 
 /* Builds the plan for the file's sections; -1 with the first error in err. */
 static int
-plan_all(struct daemon *d, struct reload *r, char *err, size_t errlen)
+plan_all(struct reload *r, const char *path, const struct svc_run *running,
+    size_t nrunning, char *err, size_t errlen)
 {
 	struct first_error fe = { err, errlen };
 	struct diag diag = { first_error_emit, &fe, 0, 0 };
 	size_t i;
 
 	err[0] = '\0';
-	if ((r->conf = config_load(d->conf->path, &diag)) == NULL)
+	if ((r->conf = config_load(path, &diag)) == NULL)
 		return -1;
 	r->steps = calloc(r->conf->nsvcs ? r->conf->nsvcs : 1, sizeof *r->steps);
 	if (r->steps == NULL) {
@@ -261,8 +248,7 @@ plan_all(struct daemon *d, struct reload *r, char *err, size_t errlen)
 	for (i = 0; i < r->conf->nsvcs; i++) {
 		if (!r->conf->svcs[i].enabled)
 			continue;
-		if (plan_step(d, &r->conf->svcs[i], &r->steps[r->n], &diag,
-		    r->conf->path) == -1) {
+		if (plan_step(r, running, nrunning, i, &diag) == -1) {
 			undo_steps(r->steps, r->n);
 			r->n = 0;
 			return -1;
@@ -273,29 +259,25 @@ plan_all(struct daemon *d, struct reload *r, char *err, size_t errlen)
 }
 
 /*
- * Starts reloading the configuration file (a reload still in progress is
- * dropped first). It applies at once, or when background staging is done;
- * either way the log and the service manager hear how it ended.
+ * Re-reads the configuration file at path and plans it against the running
+ * instances: kept ones prepare, new ones are created and started. NULL with
+ * the first error in err leaves everything as it was. Then reload_staged()
+ * says when the plan may be applied.
  */
-void
-reload_start(struct daemon *d)
+struct reload *
+reload_plan(const char *path, const struct svc_run *running, size_t nrunning,
+    struct svc_ctx *ctx, char *err, size_t errlen)
 {
 	struct reload *r;
-	char err[1024];
 
-	if (d->reload != NULL) {
-		log_notice("the reload in progress is dropped: starting over");
-		reload_cancel(d);
-	}
 	if ((r = calloc(1, sizeof *r)) == NULL) {
-		reload_failed(d, "out of memory");
-		return;
+		snprintf(err, errlen, "out of memory");
+		return NULL;
 	}
-	if (plan_all(d, r, err, sizeof err) == -1) {
+	r->ctx = ctx;
+	if (plan_all(r, path, running, nrunning, err, errlen) == -1) {
 		reload_free(r);
-		reload_failed(d, err);
-		return;
+		return NULL;
 	}
-	d->reload = r;
-	reload_continue(d);
+	return r;
 }

@@ -1,11 +1,23 @@
-/* reload.h: SIGHUP's full reload of the configuration file. */
+/*
+ * reload.h: SIGHUP's full reload of the configuration file, as a plan the
+ * daemon applies: reload.c prepares, the daemon decides when to apply.
+ */
 #ifndef NETDEMO_RELOAD_H
 #define NETDEMO_RELOAD_H
 
-struct daemon;
+#include <stddef.h>
 
-void	reload_start(struct daemon *);
-void	reload_continue(struct daemon *);
-void	reload_cancel(struct daemon *);
+struct config;
+struct reload;
+struct svc_ctx;
+struct svc_run;
+
+struct reload	*reload_plan(const char *path, const struct svc_run *running,
+		    size_t nrunning, struct svc_ctx *ctx, char *err,
+		    size_t errlen);
+int		 reload_staged(struct reload *, char *, size_t);
+struct svc_run	*reload_apply(struct reload *, const struct svc_run *running,
+		    size_t nrunning, size_t *nruns, struct config **conf);
+void		 reload_drop(struct reload *);
 
 #endif

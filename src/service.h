@@ -5,16 +5,48 @@
  * table lists them. The daemon drives each instance through the same
  * steps: create (load data, no sockets), start (bind, add events),
  * prepare and commit (reload on SIGHUP), stop (close listeners, drain), free.
+ *
+ * Who owns a struct svc_conf: the struct config it is part of, never the
+ * service. The conf handed to create stays valid until a commit(1) that
+ * applied a newer one returns, or until free; the conf handed to prepare
+ * stays valid until commit(0) or free, and after commit(1) it is the
+ * instance's current conf with the same lifetime as create's.
  */
 #ifndef NETDEMO_SERVICE_H
 #define NETDEMO_SERVICE_H
 
 #include <stddef.h>
 
+#include "child_watch.h"
+
 struct conf_key;
+struct event_base;
 struct stats;
-struct daemon;
 struct svc_conf;
+struct udp_ports;
+
+/*
+ * What the core lends every instance. Services call nothing in daemon.c:
+ * what they tell the daemon goes through these callbacks, which it fills.
+ */
+struct svc_ctx {
+	struct event_base	*base;
+	struct udp_ports	*udp_ports;	/* bound by our UDP services */
+	struct child_watches	*children;	/* reaped on SIGCHLD */
+	void			*owner;		/* the callbacks' first argument */
+	/* In-flight work ended (after stop, the last one ends the loop). */
+	void			(*drained)(void *);
+	/* Background staging for a reload ended (see prepare and staged). */
+	void			(*staged)(void *);
+	/* Every running instance's counters, for the stats service. */
+	void			(*collect)(void *, struct stats *);
+};
+
+/* A running instance: its kind (through conf) and its state. */
+struct svc_run {
+	const struct svc_conf	*conf;
+	void			*state;
+};
 
 struct service {
 	const char		*kind;		/* as `service =` names it */
@@ -25,14 +57,15 @@ struct service {
 	/* Optional checks across the section's keys; -1 + err naming the key. */
 	int	 (*check)(const struct svc_conf *, char *, size_t);
 	/* Loads what the instance needs without opening sockets; NULL + err. */
-	void	*(*create)(struct daemon *, const struct svc_conf *, char *, size_t);
+	void	*(*create)(struct svc_ctx *, const struct svc_conf *, char *,
+		    size_t);
 	/* Opens its sockets and events; -1 + err (naming the key). */
 	int	 (*start)(void *, char *, size_t);
 	/*
 	 * Reload, first half: checks and stages what a new conf for the same
 	 * section and addresses needs; -1 + err leaves everything as it was.
 	 * 1: staging goes on in the background, and the instance calls
-	 * reload_continue() when it is done (see staged).
+	 * ctx->staged when it is done (see staged).
 	 */
 	int	 (*prepare)(void *, const struct svc_conf *, char *, size_t);
 	/* After prepare returned 1: 1 still staging, 0 done, -1 + err failed. */

@@ -21,7 +21,7 @@
 #include "config.h"
 #include "hash.h"
 #include "clock.h"
-#include "daemon.h"
+#include "service.h"
 #include "log.h"
 #include "service.h"
 #include "stats.h"
@@ -30,7 +30,7 @@
 #define CHAT_NAME_MAX	(CHAT_NICK_MAX * 4 + ADDR_STRLEN)
 
 struct svc_chat {
-	struct daemon		*d;
+	struct svc_ctx		*ctx;
 	const struct svc_conf	*conf;
 	struct udp_front	*udp;
 	struct chat_members	*members;
@@ -63,7 +63,7 @@ now_sec(void)
 
 /* How the others see c: its nick, else its address. */
 static const char *
-chat_name(const struct chat_member *c, char *buf, size_t len)
+svc_chat_name(const struct chat_member *c, char *buf, size_t len)
 {
 	if (c->nick[0] != '\0')
 		return c->nick;
@@ -72,7 +72,7 @@ chat_name(const struct chat_member *c, char *buf, size_t len)
 
 /* Sends "NAME# text" to every member. */
 static void
-chat_broadcast(struct svc_chat *s, const char *name, const char *text,
+svc_chat_broadcast(struct svc_chat *s, const char *name, const char *text,
     size_t len)
 {
 	struct chat_member *c;
@@ -91,26 +91,26 @@ chat_broadcast(struct svc_chat *s, const char *name, const char *text,
 }
 
 static void
-chat_broadcast_str(struct svc_chat *s, const char *name, const char *text)
+svc_chat_broadcast_str(struct svc_chat *s, const char *name, const char *text)
 {
-	chat_broadcast(s, name, text, strlen(text));
+	svc_chat_broadcast(s, name, text, strlen(text));
 }
 
 /* Removes c and tells the others why, as "NAME# why". */
 static void
-chat_drop(struct svc_chat *s, struct chat_member *c, const char *why)
+svc_chat_drop(struct svc_chat *s, struct chat_member *c, const char *why)
 {
 	char buf[CHAT_NAME_MAX], name[CHAT_NAME_MAX];
 
-	snprintf(name, sizeof name, "%s", chat_name(c, buf, sizeof buf));
+	snprintf(name, sizeof name, "%s", svc_chat_name(c, buf, sizeof buf));
 	members_remove(s->members, c);
 	log_limited(&s->leave_log, LOG_LVL_INFO, "%s: %s %s, %zu members",
 	    s->conf->name, name, why, s->members->count);
-	chat_broadcast_str(s, name, why);
+	svc_chat_broadcast_str(s, name, why);
 }
 
 static void
-chat_online(struct svc_chat *s, const struct udp_req *req,
+svc_chat_online(struct svc_chat *s, const struct udp_req *req,
     struct chat_member *c)
 {
 	char buf[CHAT_NAME_MAX];
@@ -122,10 +122,10 @@ chat_online(struct svc_chat *s, const struct udp_req *req,
 			return;
 		}
 		log_limited(&s->join_log, LOG_LVL_INFO, "%s: %s online, %zu"
-		    " members", s->conf->name, chat_name(c, buf, sizeof buf),
+		    " members", s->conf->name, svc_chat_name(c, buf, sizeof buf),
 		    s->members->count);
 	}
-	chat_broadcast_str(s, chat_name(c, buf, sizeof buf), "online");
+	svc_chat_broadcast_str(s, svc_chat_name(c, buf, sizeof buf), "online");
 }
 
 /* Room kept at the end of a who reply for its last line. */
@@ -137,7 +137,7 @@ chat_online(struct svc_chat *s, const struct udp_req *req,
  * a 3-byte request spoofed by someone else is not answered with a list.
  */
 static void
-chat_who(struct svc_chat *s, const struct udp_peer *to)
+svc_chat_who(struct svc_chat *s, const struct udp_peer *to)
 {
 	size_t max = s->conf->reply_size - CHAT_WHO_MORE, len, shown = 0;
 	struct chat_member *c;
@@ -148,7 +148,7 @@ chat_who(struct svc_chat *s, const struct udp_peer *to)
 	n = snprintf(s->msg, s->msgcap, "%zu online:\n", s->members->count);
 	len = (size_t)n;
 	TAILQ_FOREACH(c, &s->members->lru, lru) {
-		name = chat_name(c, buf, sizeof buf);
+		name = svc_chat_name(c, buf, sizeof buf);
 		if (len + strlen(name) + 1 > max)
 			break;
 		len += (size_t)snprintf(s->msg + len, s->msgcap - len, "%s\n", name);
@@ -161,7 +161,7 @@ chat_who(struct svc_chat *s, const struct udp_peer *to)
 }
 
 static void
-chat_nick(struct svc_chat *s, const struct udp_peer *to,
+svc_chat_nick(struct svc_chat *s, const struct udp_peer *to,
     struct chat_member *c, const char *nick, size_t len)
 {
 	char buf[CHAT_NAME_MAX], old[CHAT_NAME_MAX], want[sizeof c->nick];
@@ -173,15 +173,15 @@ chat_nick(struct svc_chat *s, const struct udp_peer *to,
 		udp_reply_str(to, s->msg);
 		return;
 	}
-	snprintf(old, sizeof old, "%s", chat_name(c, buf, sizeof buf));
+	snprintf(old, sizeof old, "%s", svc_chat_name(c, buf, sizeof buf));
 	memcpy(c->nick, want, sizeof c->nick);
 	snprintf(buf, sizeof buf, "is now %s", want);
-	chat_broadcast_str(s, old, buf);
+	svc_chat_broadcast_str(s, old, buf);
 }
 
 /* What a member asked for: everything but online. */
 static void
-chat_member_request(struct svc_chat *s, const struct udp_req *req,
+svc_chat_member_request(struct svc_chat *s, const struct udp_req *req,
     struct chat_member *c, enum chat_cmd cmd, const char *arg, size_t len)
 {
 	char buf[CHAT_NAME_MAX];
@@ -190,10 +190,10 @@ chat_member_request(struct svc_chat *s, const struct udp_req *req,
 	switch (cmd) {
 	case CHAT_OFFLINE:
 		udp_reply_str(&req->peer, "bye");
-		chat_drop(s, c, "offline");
+		svc_chat_drop(s, c, "offline");
 		break;
 	case CHAT_WHO:
-		chat_who(s, &req->peer);
+		svc_chat_who(s, &req->peer);
 		break;
 	case CHAT_PING:
 		/* The idle timeout, so a client knows how often to ping. */
@@ -201,14 +201,14 @@ chat_member_request(struct svc_chat *s, const struct udp_req *req,
 		udp_reply_str(&req->peer, s->msg);
 		break;
 	case CHAT_NICK:
-		chat_nick(s, &req->peer, c, arg, len);
+		svc_chat_nick(s, &req->peer, c, arg, len);
 		break;
 	case CHAT_BAD_NICK:
 		udp_reply_str(&req->peer, "error: a nick is 1-32 characters, without"
 		    " blanks, '#' or ':'");
 		break;
 	case CHAT_TEXT:
-		chat_broadcast(s, chat_name(c, buf, sizeof buf), arg, len);
+		svc_chat_broadcast(s, svc_chat_name(c, buf, sizeof buf), arg, len);
 		break;
 	case CHAT_BAD_TEXT:
 		udp_reply_str(&req->peer, "error: message must be UTF-8 text");
@@ -222,7 +222,7 @@ chat_member_request(struct svc_chat *s, const struct udp_req *req,
 }
 
 static void
-chat_request(void *arg, const struct udp_req *req)
+svc_chat_request(void *arg, const struct udp_req *req)
 {
 	struct svc_chat *s = arg;
 	const struct sockaddr *sa = (const struct sockaddr *)&req->peer.addr;
@@ -233,9 +233,9 @@ chat_request(void *arg, const struct udp_req *req)
 
 	cmd = chat_cmd_parse(req->data, req->len, &text, &len);
 	if (cmd == CHAT_ONLINE)
-		chat_online(s, req, c);
+		svc_chat_online(s, req, c);
 	else if (c != NULL)
-		chat_member_request(s, req, c, cmd, text, len);
+		svc_chat_member_request(s, req, c, cmd, text, len);
 	else if (cmd == CHAT_OFFLINE)
 		udp_reply_str(&req->peer, "bye");
 	else
@@ -243,17 +243,17 @@ chat_request(void *arg, const struct udp_req *req)
 }
 
 static void
-chat_unreachable(void *arg, const struct sockaddr *sa)
+svc_chat_unreachable(void *arg, const struct sockaddr *sa)
 {
 	struct svc_chat *s = arg;
 	struct chat_member *c = members_find(s->members, sa);
 
 	if (c != NULL)
-		chat_drop(s, c, "unreachable");
+		svc_chat_drop(s, c, "unreachable");
 }
 
 static void
-chat_expire_cb(evutil_socket_t fd, short what, void *arg)
+svc_chat_expire_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct svc_chat *s = arg;
 	struct chat_member *c;
@@ -263,18 +263,18 @@ chat_expire_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	while ((c = TAILQ_FIRST(&s->members->lru)) != NULL &&
 	    now - c->last_seen >= (time_t)s->conf->idle_timeout)
-		chat_drop(s, c, "timed out");
+		svc_chat_drop(s, c, "timed out");
 }
 
 static size_t
-chat_msgcap(const struct svc_conf *conf)
+svc_chat_msgcap(const struct svc_conf *conf)
 {
 	return (conf->max_request > conf->reply_size ? conf->max_request :
 	    conf->reply_size) + CHAT_NAME_MAX + 8;
 }
 
 static void
-chat_free(void *arg)
+svc_chat_free(void *arg)
 {
 	struct svc_chat *s = arg;
 
@@ -288,7 +288,7 @@ chat_free(void *arg)
 }
 
 static void *
-chat_create(struct daemon *d, const struct svc_conf *conf, char *err,
+svc_chat_create(struct svc_ctx *ctx, const struct svc_conf *conf, char *err,
     size_t errlen)
 {
 	struct svc_chat *s = calloc(1, sizeof *s);
@@ -296,30 +296,30 @@ chat_create(struct daemon *d, const struct svc_conf *conf, char *err,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	s->d = d;
+	s->ctx = ctx;
 	s->conf = conf;
-	s->msgcap = chat_msgcap(conf);
+	s->msgcap = svc_chat_msgcap(conf);
 	s->members = members_new(conf->max_members, hash_random_seed());
 	s->msg = malloc(s->msgcap);
-	s->ev_expire = event_new(d->base, -1, EV_PERSIST, chat_expire_cb, s);
+	s->ev_expire = event_new(ctx->base, -1, EV_PERSIST, svc_chat_expire_cb, s);
 	if (s->members == NULL || s->msg == NULL || s->ev_expire == NULL) {
 		snprintf(err, errlen, "out of memory");
-		chat_free(s);
+		svc_chat_free(s);
 		return NULL;
 	}
 	return s;
 }
 
 static int
-chat_start(void *arg, char *err, size_t errlen)
+svc_chat_start(void *arg, char *err, size_t errlen)
 {
 	struct svc_chat *s = arg;
 	struct timeval second = { 1, 0 };
 
-	s->udp = udp_open(s->d, s->conf, chat_request, s, err, errlen);
+	s->udp = udp_open(s->ctx, s->conf, svc_chat_request, s, err, errlen);
 	if (s->udp == NULL)
 		return -1;
-	if (udp_watch_unreachable(s->udp, chat_unreachable) == -1)
+	if (udp_watch_unreachable(s->udp, svc_chat_unreachable) == -1)
 		log_warn("%s: cannot watch for ICMP errors", s->conf->name);
 	if (s->conf->idle_timeout > 0 && event_add(s->ev_expire, &second) == -1) {
 		snprintf(err, errlen, "cannot add the expiry timer");
@@ -329,11 +329,11 @@ chat_start(void *arg, char *err, size_t errlen)
 }
 
 static int
-chat_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
+svc_chat_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
 {
 	struct svc_chat *s = arg;
 
-	if ((s->staged_msg = malloc(chat_msgcap(conf))) == NULL) {
+	if ((s->staged_msg = malloc(svc_chat_msgcap(conf))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -343,7 +343,7 @@ chat_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
 
 /* Members stay; a lower max_members only refuses new ones. */
 static void
-chat_commit(void *arg, int apply)
+svc_chat_commit(void *arg, int apply)
 {
 	struct svc_chat *s = arg;
 	struct timeval second = { 1, 0 };
@@ -352,7 +352,7 @@ chat_commit(void *arg, int apply)
 		free(s->msg);
 		s->msg = s->staged_msg;
 		s->conf = s->staged_conf;
-		s->msgcap = chat_msgcap(s->conf);
+		s->msgcap = svc_chat_msgcap(s->conf);
 		s->members->max = s->conf->max_members;
 		udp_set_conf(s->udp, s->conf);
 		if (s->conf->idle_timeout > 0)
@@ -366,7 +366,7 @@ chat_commit(void *arg, int apply)
 }
 
 static void
-chat_stop(void *arg)
+svc_chat_stop(void *arg)
 {
 	struct svc_chat *s = arg;
 
@@ -376,14 +376,14 @@ chat_stop(void *arg)
 }
 
 static size_t
-chat_pending(void *arg)
+svc_chat_pending(void *arg)
 {
 	(void)arg;
 	return 0;
 }
 
 static void
-chat_stats(void *arg, struct stats *st)
+svc_chat_stats(void *arg, struct stats *st)
 {
 	struct svc_chat *s = arg;
 
@@ -398,12 +398,12 @@ const struct service svc_chat = {
 	.proto = "udp",
 	.enabled_default = 1,
 	.keys = chat_keys,
-	.create = chat_create,
-	.start = chat_start,
-	.prepare = chat_prepare,
-	.commit = chat_commit,
-	.stop = chat_stop,
-	.pending = chat_pending,
-	.free = chat_free,
-	.stats = chat_stats,
+	.create = svc_chat_create,
+	.start = svc_chat_start,
+	.prepare = svc_chat_prepare,
+	.commit = svc_chat_commit,
+	.stop = svc_chat_stop,
+	.pending = svc_chat_pending,
+	.free = svc_chat_free,
+	.stats = svc_chat_stats,
 };

@@ -14,10 +14,9 @@
 #include <time.h>
 
 #include "clock.h"
-#include "daemon.h"
+#include "service.h"
 #include "dict.h"
 #include "log.h"
-#include "reload.h"
 #include "service.h"
 #include "stats.h"
 #include "udp.h"
@@ -30,7 +29,7 @@
 #define DICT_LOAD_USEC		500
 
 struct svc_dict {
-	struct daemon		*d;
+	struct svc_ctx		*ctx;
 	const struct svc_conf	*conf;
 	struct dict		*dict;
 	struct dict		*staged;	/* loaded for a reload */
@@ -64,7 +63,7 @@ static const struct conf_key dict_keys[] = {
 };
 
 static struct diag
-load_diag(void)
+svc_dict_load_diag(void)
 {
 	struct diag warn = diag_to_log(LOG_LVL_WARNING);
 
@@ -74,7 +73,7 @@ load_diag(void)
 
 /* Logs how a load of conf's file went, as far as its warnings go. */
 static void
-load_report(const struct svc_conf *conf, const struct diag *warn,
+svc_dict_load_report(const struct svc_conf *conf, const struct diag *warn,
     const struct dict *dict)
 {
 	size_t n;
@@ -96,17 +95,17 @@ load_report(const struct svc_conf *conf, const struct diag *warn,
 static struct dict *
 svc_dict_load(const struct svc_conf *conf, char *err, size_t errlen)
 {
-	struct diag warn = load_diag();
+	struct diag warn = svc_dict_load_diag();
 	struct dict *dict;
 
 	dict = dict_load(conf->file, conf->max_file_size, &warn, err, errlen);
-	load_report(conf, &warn, dict);
+	svc_dict_load_report(conf, &warn, dict);
 	return dict;
 }
 
 /* Sends val as one datagram: cut at a sense, with a mark, if too long. */
 static void
-reply_one(struct svc_dict *s, const struct udp_peer *to, const char *val,
+svc_dict_reply_one(struct svc_dict *s, const struct udp_peer *to, const char *val,
     size_t vlen)
 {
 	size_t max = s->conf->reply_size, n;
@@ -131,7 +130,7 @@ svc_dict_request(void *arg, const struct udp_req *req)
 	if ((val = dict_lookup_loose(s->dict, req->data, req->len, &vlen)) !=
 	    NULL) {
 		s->found++;
-		reply_one(s, &req->peer, val, vlen);
+		svc_dict_reply_one(s, &req->peer, val, vlen);
 	} else {
 		s->unknown++;
 		udp_reply(&req->peer, unknown_reply, sizeof unknown_reply - 1);
@@ -139,7 +138,7 @@ svc_dict_request(void *arg, const struct udp_req *req)
 }
 
 static void
-load_stop(struct svc_dict *s)
+svc_dict_load_stop(struct svc_dict *s)
 {
 	dict_load_free(s->loading);
 	s->loading = NULL;
@@ -151,7 +150,7 @@ load_stop(struct svc_dict *s)
  * with page faults); the next slice runs after pending I/O.
  */
 static void
-load_slice_cb(evutil_socket_t fd, short what, void *arg)
+svc_dict_load_slice_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct svc_dict *s = arg;
 	int64_t until = clock_monotonic_ns() + DICT_LOAD_USEC * NSEC_PER_USEC;
@@ -167,9 +166,10 @@ load_slice_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	s->staged = rc == 0 ? dict_load_take(s->loading) : NULL;
-	load_report(s->staged_conf, &s->load_warn, s->staged);
-	load_stop(s);
-	reload_continue(s->d);		/* may commit: the last thing done here */
+	svc_dict_load_report(s->staged_conf, &s->load_warn, s->staged);
+	svc_dict_load_stop(s);
+	/* May commit the reload: the last thing done here. */
+	s->ctx->staged(s->ctx->owner);
 }
 
 /* How the reload's load went: 1 still loading, 0 loaded, -1 + err. */
@@ -191,7 +191,7 @@ svc_dict_staged(void *arg, char *err, size_t errlen)
 
 /* Frees the replaced table a slice a loop turn: one munmap of it is slow. */
 static void
-retire_slice_cb(evutil_socket_t fd, short what, void *arg)
+svc_dict_retire_slice_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct svc_dict *s = arg;
 
@@ -206,7 +206,7 @@ retire_slice_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-retire(struct svc_dict *s, struct dict *old)
+svc_dict_retire(struct svc_dict *s, struct dict *old)
 {
 	dict_free(s->retired);		/* reloads faster than freeing: at once */
 	s->retired = old;
@@ -217,7 +217,7 @@ retire(struct svc_dict *s, struct dict *old)
 }
 
 static void *
-svc_dict_create(struct daemon *d, const struct svc_conf *conf, char *err,
+svc_dict_create(struct svc_ctx *ctx, const struct svc_conf *conf, char *err,
     size_t errlen)
 {
 	struct svc_dict *s;
@@ -233,14 +233,17 @@ svc_dict_create(struct daemon *d, const struct svc_conf *conf, char *err,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	s->d = d;
+	s->ctx = ctx;
 	s->conf = conf;
 	s->dict = dict;
 	s->loaded_at = time(NULL);
-	if ((s->load_ev = evtimer_new(d->base, load_slice_cb, s)) == NULL ||
-	    (s->retire_ev = evtimer_new(d->base, retire_slice_cb, s)) == NULL) {
+	s->load_ev = evtimer_new(ctx->base, svc_dict_load_slice_cb, s);
+	s->retire_ev = evtimer_new(ctx->base, svc_dict_retire_slice_cb, s);
+	if (s->load_ev == NULL || s->retire_ev == NULL) {
 		if (s->load_ev != NULL)
 			event_free(s->load_ev);
+		if (s->retire_ev != NULL)
+			event_free(s->retire_ev);
 		dict_free(dict);
 		free(s);
 		snprintf(err, errlen, "out of memory");
@@ -254,7 +257,7 @@ svc_dict_start(void *arg, char *err, size_t errlen)
 {
 	struct svc_dict *s = arg;
 
-	s->udp = udp_open(s->d, s->conf, svc_dict_request, s, err, errlen);
+	s->udp = udp_open(s->ctx, s->conf, svc_dict_request, s, err, errlen);
 	return s->udp == NULL ? -1 : 0;
 }
 
@@ -265,13 +268,13 @@ svc_dict_prepare(void *arg, const struct svc_conf *conf, char *err,
 {
 	struct svc_dict *s = arg;
 
-	s->load_warn = load_diag();
+	s->load_warn = svc_dict_load_diag();
 	s->load_err[0] = '\0';
 	s->staged_conf = conf;
 	s->loading = dict_load_begin(conf->file, conf->max_file_size,
 	    &s->load_warn, s->load_err, sizeof s->load_err);
 	if (s->loading == NULL || evtimer_add(s->load_ev, &next_turn) == -1) {
-		load_stop(s);
+		svc_dict_load_stop(s);
 		s->staged_conf = NULL;
 		return svc_dict_staged(s, err, errlen);
 	}
@@ -284,9 +287,9 @@ svc_dict_commit(void *arg, int apply)
 {
 	struct svc_dict *s = arg;
 
-	load_stop(s);
+	svc_dict_load_stop(s);
 	if (apply) {
-		retire(s, s->dict);
+		svc_dict_retire(s, s->dict);
 		s->dict = s->staged;
 		s->conf = s->staged_conf;
 		udp_set_conf(s->udp, s->conf);
@@ -319,7 +322,7 @@ svc_dict_free(void *arg)
 	struct svc_dict *s = arg;
 
 	udp_close(s->udp);
-	load_stop(s);
+	svc_dict_load_stop(s);
 	event_free(s->load_ev);
 	event_free(s->retire_ev);
 	dict_free(s->retired);

@@ -11,7 +11,7 @@
  *
  * The bufferevent owns the output (its buffer, write event and timeout);
  * input comes through a plain read event, and is written back at once
- * from one shared read buffer when nothing is waiting (echo_pump()).
+ * from one shared read buffer when nothing is waiting (svc_echo_pump()).
  * libevent 2.1's bufferevent read path costs an ioctl(FIONREAD) and at
  * most 4 KiB per read: a quarter of the system calls of a small echo, and
  * four reads for every 16 KiB.
@@ -32,7 +32,7 @@
 
 #include "config.h"
 #include "echo_conn_limit.h"
-#include "daemon.h"
+#include "service.h"
 #include "hash.h"
 #include "log.h"
 #include "service.h"
@@ -60,7 +60,7 @@ struct echo_conn {
 };
 
 struct svc_echo {
-	struct daemon		*d;
+	struct svc_ctx		*ctx;
 	const struct svc_conf	*conf;
 	const struct svc_conf	*staged_conf;
 	struct tcp_listeners	 ls;
@@ -87,7 +87,7 @@ static const struct conf_key echo_keys[] = {
 };
 
 static void
-echo_conn_free(struct echo_conn *c)
+svc_echo_conn_free(struct echo_conn *c)
 {
 	struct svc_echo *s = c->s;
 
@@ -98,15 +98,15 @@ echo_conn_free(struct echo_conn *c)
 	free(c);
 	s->nconns--;
 	if (s->stopping)
-		daemon_service_drained(s->d);
+		s->ctx->drained(s->ctx->owner);
 }
 
 /* Frees c now if nothing is left to send, else once it has been sent. */
 static void
-echo_conn_close(struct echo_conn *c)
+svc_echo_conn_close(struct echo_conn *c)
 {
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
-		echo_conn_free(c);
+		svc_echo_conn_free(c);
 		return;
 	}
 	c->closing = 1;
@@ -120,7 +120,7 @@ echo_conn_close(struct echo_conn *c)
  * append instead of a heap update.
  */
 static const struct timeval *
-echo_idle(const struct svc_echo *s, struct timeval *tv)
+svc_echo_idle(const struct svc_echo *s, struct timeval *tv)
 {
 	const struct timeval *common;
 
@@ -128,18 +128,18 @@ echo_idle(const struct svc_echo *s, struct timeval *tv)
 	tv->tv_usec = 0;
 	if (tv->tv_sec == 0)
 		return NULL;
-	common = event_base_init_common_timeout(s->d->base, tv);
+	common = event_base_init_common_timeout(s->ctx->base, tv);
 	return common != NULL ? common : tv;
 }
 
 /* Reading on (with the idle timeout, from now) or off (backpressure). */
 static void
-echo_reading(struct echo_conn *c, int on)
+svc_echo_reading(struct echo_conn *c, int on)
 {
 	struct timeval tv;
 
 	if (on)
-		event_add(c->rd, echo_idle(c->s, &tv));
+		event_add(c->rd, svc_echo_idle(c->s, &tv));
 	else
 		event_del(c->rd);
 }
@@ -154,7 +154,7 @@ echo_reading(struct echo_conn *c, int on)
  * (*eof set) or on error.
  */
 static int
-echo_pump(struct echo_conn *c, struct evbuffer *out, int *eof)
+svc_echo_pump(struct echo_conn *c, struct evbuffer *out, int *eof)
 {
 	evutil_socket_t fd = bufferevent_getfd(c->bev);
 	char *buf = c->s->buf;
@@ -193,7 +193,7 @@ echo_pump(struct echo_conn *c, struct evbuffer *out, int *eof)
  * socket will not take waits for a write event (with its timeout).
  */
 static int
-echo_flush(struct echo_conn *c, struct evbuffer *out)
+svc_echo_flush(struct echo_conn *c, struct evbuffer *out)
 {
 	int n = 0;
 
@@ -209,12 +209,12 @@ echo_flush(struct echo_conn *c, struct evbuffer *out)
 		return 0;
 	bufferevent_enable(c->bev, EV_WRITE);
 	if (evbuffer_get_length(out) >= ECHO_HIGH_WATER)
-		echo_reading(c, 0);
+		svc_echo_reading(c, 0);
 	return 0;
 }
 
 static void
-echo_readable_cb(evutil_socket_t fd, short what, void *arg)
+svc_echo_readable_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct echo_conn *c = arg;
 	struct evbuffer *out = bufferevent_get_output(c->bev);
@@ -224,21 +224,21 @@ echo_readable_cb(evutil_socket_t fd, short what, void *arg)
 	if (what & EV_TIMEOUT) {
 		c->s->timed_out++;
 		log_debug("%s: connection idle, closed", c->s->conf->name);
-		echo_conn_free(c);
+		svc_echo_conn_free(c);
 		return;
 	}
-	rc = echo_pump(c, out, &eof);
-	if (echo_flush(c, out) == -1 || (rc == -1 && !eof)) {
-		echo_conn_free(c);
+	rc = svc_echo_pump(c, out, &eof);
+	if (svc_echo_flush(c, out) == -1 || (rc == -1 && !eof)) {
+		svc_echo_conn_free(c);
 		return;
 	}
 	if (eof)
-		echo_conn_close(c);
+		svc_echo_conn_close(c);
 }
 
 /* Called when the output has drained to ECHO_LOW_WATER or below. */
 static void
-echo_write_cb(struct bufferevent *bev, void *arg)
+svc_echo_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct echo_conn *c = arg;
 	int empty = evbuffer_get_length(bufferevent_get_output(bev)) == 0;
@@ -247,15 +247,15 @@ echo_write_cb(struct bufferevent *bev, void *arg)
 		bufferevent_disable(bev, EV_WRITE);
 	if (c->closing) {
 		if (empty)
-			echo_conn_free(c);
+			svc_echo_conn_free(c);
 		return;
 	}
 	if (!event_pending(c->rd, EV_READ, NULL))
-		echo_reading(c, 1);
+		svc_echo_reading(c, 1);
 }
 
 static void
-echo_event_cb(struct bufferevent *bev, short what, void *arg)
+svc_echo_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct echo_conn *c = arg;
 
@@ -263,21 +263,21 @@ echo_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_TIMEOUT) {
 		c->s->timed_out++;
 		log_debug("%s: connection timed out", c->s->conf->name);
-		echo_conn_free(c);
+		svc_echo_conn_free(c);
 	} else if (what & BEV_EVENT_ERROR) {
 		log_debug("%s: connection error: %s", c->s->conf->name,
 		    strerror(EVUTIL_SOCKET_ERROR()));
-		echo_conn_free(c);
+		svc_echo_conn_free(c);
 	} else if (what & BEV_EVENT_EOF)
-		echo_conn_close(c);
+		svc_echo_conn_close(c);
 }
 
 /* The read event's timeout is the idle one; the bufferevent's, writes'. */
 static void
-echo_set_timeouts(struct echo_conn *c)
+svc_echo_set_timeouts(struct echo_conn *c)
 {
 	struct timeval tv;
-	const struct timeval *idle = echo_idle(c->s, &tv);
+	const struct timeval *idle = svc_echo_idle(c->s, &tv);
 
 	bufferevent_set_timeouts(c->bev, NULL, idle);
 	if (event_pending(c->rd, EV_READ, NULL))
@@ -286,7 +286,7 @@ echo_set_timeouts(struct echo_conn *c)
 
 /* Sets up a bufferevent for an accepted socket, which it owns from here. */
 static int
-echo_conn_new(struct svc_echo *s, evutil_socket_t fd, const struct sockaddr *sa,
+svc_echo_conn_new(struct svc_echo *s, evutil_socket_t fd, const struct sockaddr *sa,
     socklen_t salen)
 {
 	struct echo_conn *c;
@@ -300,8 +300,8 @@ echo_conn_new(struct svc_echo *s, evutil_socket_t fd, const struct sockaddr *sa,
 		close(fd);
 		return -1;
 	}
-	c->bev = bufferevent_socket_new(s->d->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	c->rd = event_new(s->d->base, fd, EV_READ | EV_PERSIST, echo_readable_cb,
+	c->bev = bufferevent_socket_new(s->ctx->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->rd = event_new(s->ctx->base, fd, EV_READ | EV_PERSIST, svc_echo_readable_cb,
 	    c);
 	if (c->bev == NULL || c->rd == NULL) {
 		if (c->rd != NULL)
@@ -316,12 +316,12 @@ echo_conn_new(struct svc_echo *s, evutil_socket_t fd, const struct sockaddr *sa,
 	c->s = s;
 	memcpy(&c->peer, sa, (size_t)salen < sizeof c->peer ?
 	    (size_t)salen : sizeof c->peer);
-	bufferevent_setcb(c->bev, NULL, echo_write_cb, echo_event_cb, c);
+	bufferevent_setcb(c->bev, NULL, svc_echo_write_cb, svc_echo_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, ECHO_LOW_WATER, 0);
 	/* Writes go out directly; the write event waits only for leftovers. */
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
-	echo_set_timeouts(c);
-	if (event_add(c->rd, echo_idle(s, &tv)) == -1) {
+	svc_echo_set_timeouts(c);
+	if (event_add(c->rd, svc_echo_idle(s, &tv)) == -1) {
 		event_free(c->rd);
 		bufferevent_free(c->bev);	/* closes fd */
 		free(c);
@@ -334,7 +334,7 @@ echo_conn_new(struct svc_echo *s, evutil_socket_t fd, const struct sockaddr *sa,
 
 /* Counts the connection against its source's per_source limit, or closes it. */
 static int
-echo_admit_source(struct svc_echo *s, evutil_socket_t fd,
+svc_echo_admit_source(struct svc_echo *s, evutil_socket_t fd,
     const struct sockaddr *sa)
 {
 	char peer[ADDR_STRLEN];
@@ -358,7 +358,7 @@ echo_admit_source(struct svc_echo *s, evutil_socket_t fd,
 }
 
 static void
-echo_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+svc_echo_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct svc_echo *s = arg;
@@ -377,9 +377,9 @@ echo_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
-	if (!echo_admit_source(s, fd, sa))
+	if (!svc_echo_admit_source(s, fd, sa))
 		return;
-	if (echo_conn_new(s, fd, sa, (socklen_t)salen) == -1) {
+	if (svc_echo_conn_new(s, fd, sa, (socklen_t)salen) == -1) {
 		conn_limit_give(&s->per_source, sa);
 		log_warnx("%s: %s dropped: out of memory", s->conf->name,
 		    addr_format(sa, peer, sizeof peer));
@@ -389,7 +389,7 @@ echo_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 }
 
 static void
-echo_accept_error_cb(struct evconnlistener *l, void *arg)
+svc_echo_accept_error_cb(struct evconnlistener *l, void *arg)
 {
 	struct svc_echo *s = arg;
 
@@ -398,7 +398,7 @@ echo_accept_error_cb(struct evconnlistener *l, void *arg)
 }
 
 static void *
-echo_create(struct daemon *d, const struct svc_conf *conf, char *err,
+svc_echo_create(struct svc_ctx *ctx, const struct svc_conf *conf, char *err,
     size_t errlen)
 {
 	struct svc_echo *s = calloc(1, sizeof *s);
@@ -417,23 +417,23 @@ echo_create(struct daemon *d, const struct svc_conf *conf, char *err,
 		free(s);
 		return NULL;
 	}
-	s->d = d;
+	s->ctx = ctx;
 	s->conf = conf;
 	LIST_INIT(&s->conns);
 	return s;
 }
 
 static int
-echo_start(void *arg, char *err, size_t errlen)
+svc_echo_start(void *arg, char *err, size_t errlen)
 {
 	struct svc_echo *s = arg;
 
-	return tcp_listen_all(s->d, s->conf, echo_accept_cb, echo_accept_error_cb,
-	    s, &s->ls, err, errlen);
+	return tcp_listen_all(s->ctx->base, s->conf, svc_echo_accept_cb,
+	    svc_echo_accept_error_cb, s, &s->ls, err, errlen);
 }
 
 static int
-echo_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
+svc_echo_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
 {
 	struct svc_echo *s = arg;
 
@@ -448,7 +448,7 @@ echo_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
  * new ones. Out of memory, the old table (and its prefixes) stays.
  */
 static void
-echo_recount_sources(struct svc_echo *s, const struct svc_conf *conf)
+svc_echo_recount_sources(struct svc_echo *s, const struct svc_conf *conf)
 {
 	struct conn_limit cl;
 	struct echo_conn *c;
@@ -473,23 +473,23 @@ fail:
 
 /* New limits apply at once: idle_timeout to open connections too. */
 static void
-echo_commit(void *arg, int apply)
+svc_echo_commit(void *arg, int apply)
 {
 	struct svc_echo *s = arg;
 	struct echo_conn *c;
 
 	if (apply) {
-		echo_recount_sources(s, s->staged_conf);
+		svc_echo_recount_sources(s, s->staged_conf);
 		s->conf = s->staged_conf;
 		LIST_FOREACH(c, &s->conns, entry)
-			echo_set_timeouts(c);
+			svc_echo_set_timeouts(c);
 	}
 	s->staged_conf = NULL;
 }
 
 /* Stops accepting and reading; connections go once their output is sent. */
 static void
-echo_stop(void *arg)
+svc_echo_stop(void *arg)
 {
 	struct svc_echo *s = arg;
 	struct echo_conn *c, *next;
@@ -498,24 +498,24 @@ echo_stop(void *arg)
 	tcp_close_all(&s->ls);
 	for (c = LIST_FIRST(&s->conns); c != NULL; c = next) {
 		next = LIST_NEXT(c, entry);
-		echo_conn_close(c);
+		svc_echo_conn_close(c);
 	}
 }
 
 static size_t
-echo_pending(void *arg)
+svc_echo_pending(void *arg)
 {
 	return ((struct svc_echo *)arg)->nconns;
 }
 
 static void
-echo_free(void *arg)
+svc_echo_free(void *arg)
 {
 	struct svc_echo *s = arg;
 
 	s->stopping = 0;
 	while (!LIST_EMPTY(&s->conns))
-		echo_conn_free(LIST_FIRST(&s->conns));
+		svc_echo_conn_free(LIST_FIRST(&s->conns));
 	tcp_close_all(&s->ls);
 	conn_limit_free(&s->per_source);
 	free(s->buf);
@@ -523,7 +523,7 @@ echo_free(void *arg)
 }
 
 static void
-echo_stats(void *arg, struct stats *st)
+svc_echo_stats(void *arg, struct stats *st)
 {
 	struct svc_echo *s = arg;
 
@@ -541,12 +541,12 @@ const struct service svc_echo = {
 	.proto = "tcp",
 	.enabled_default = 1,
 	.keys = echo_keys,
-	.create = echo_create,
-	.start = echo_start,
-	.prepare = echo_prepare,
-	.commit = echo_commit,
-	.stop = echo_stop,
-	.pending = echo_pending,
-	.free = echo_free,
-	.stats = echo_stats,
+	.create = svc_echo_create,
+	.start = svc_echo_start,
+	.prepare = svc_echo_prepare,
+	.commit = svc_echo_commit,
+	.stop = svc_echo_stop,
+	.pending = svc_echo_pending,
+	.free = svc_echo_free,
+	.stats = svc_echo_stats,
 };

@@ -21,7 +21,7 @@
 
 #include "exec_allowlist.h"
 #include "config.h"
-#include "daemon.h"
+#include "service.h"
 #include "exec_job.h"
 #include "log.h"
 #include "service.h"
@@ -47,7 +47,7 @@ static const struct conf_key exec_keys[] = {
 };
 
 static int
-exec_check(const struct svc_conf *conf, char *err, size_t errlen)
+svc_exec_check(const struct svc_conf *conf, char *err, size_t errlen)
 {
 	char why[512];
 	size_t i;
@@ -73,7 +73,7 @@ exec_check(const struct svc_conf *conf, char *err, size_t errlen)
 
 /* The reply for a request that starts no command, or NULL once it runs. */
 static const char *
-exec_try(struct svc_exec *s, const struct udp_req *req, const char *cmd,
+svc_exec_try(struct svc_exec *s, const struct udp_req *req, const char *cmd,
     size_t cmdlen, char *msg, size_t len)
 {
 	char prog[4096], why[256];
@@ -95,7 +95,7 @@ exec_try(struct svc_exec *s, const struct udp_req *req, const char *cmd,
 	    sizeof prog) == -1)
 		snprintf(msg, len, "cannot run %s: %s", s->argv[0],
 		    errno == ENOENT ? "not found in path" : strerror(errno));
-	else if (job_start(s, &req->peer, prog, why, sizeof why) == -1)
+	else if (exec_job_start(s, &req->peer, prog, why, sizeof why) == -1)
 		snprintf(msg, len, "cannot run %s: %s", s->argv[0], why);
 	else
 		return NULL;
@@ -108,7 +108,7 @@ exec_try(struct svc_exec *s, const struct udp_req *req, const char *cmd,
  * got wrong) and counted. Returns 1 with the command, else 0.
  */
 static int
-exec_authenticate(struct svc_exec *s, const struct udp_req *req,
+svc_exec_authenticate(struct svc_exec *s, const struct udp_req *req,
     const char **cmd, size_t *cmdlen)
 {
 	const struct sockaddr *sa = (const struct sockaddr *)&req->peer.addr;
@@ -132,7 +132,7 @@ exec_authenticate(struct svc_exec *s, const struct udp_req *req,
 }
 
 static void
-exec_request(void *arg, const struct udp_req *req)
+svc_exec_request(void *arg, const struct udp_req *req)
 {
 	struct svc_exec *s = arg;
 	const struct sockaddr *sa = (const struct sockaddr *)&req->peer.addr;
@@ -140,9 +140,9 @@ exec_request(void *arg, const struct udp_req *req)
 	const char *cmd;
 	size_t cmdlen;
 
-	if (!exec_authenticate(s, req, &cmd, &cmdlen))
+	if (!svc_exec_authenticate(s, req, &cmd, &cmdlen))
 		return;
-	if (exec_try(s, req, cmd, cmdlen, msg, sizeof msg) != NULL) {
+	if (svc_exec_try(s, req, cmd, cmdlen, msg, sizeof msg) != NULL) {
 		/* Refusals are what a flood makes: a line a second at most. */
 		log_limited(&s->refusal_log, LOG_LVL_INFO, "%s: %s: %s",
 		    s->conf->name, addr_format(sa, peer, sizeof peer), msg);
@@ -152,7 +152,7 @@ exec_request(void *arg, const struct udp_req *req)
 
 /* Children run as user/group when the daemon is root, never as root. */
 static int
-exec_resolve_user(const struct svc_conf *conf, struct exec_child_spec *spec,
+svc_exec_resolve_user(const struct svc_conf *conf, struct exec_child_spec *spec,
     char *err, size_t errlen)
 {
 	const char *user = conf->user[0] ? conf->user : "nobody";
@@ -193,7 +193,7 @@ exec_resolve_user(const struct svc_conf *conf, struct exec_child_spec *spec,
  * request buffer. Used at create and, into a staging area, at reload.
  */
 static int
-exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
+svc_exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
     char **words, struct auth_key *key, char *err, size_t errlen)
 {
 	char prog[4096], why[4200];
@@ -208,7 +208,7 @@ exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
 	}
 	sprintf(spec->env[0], "PATH=%s", conf->path);
 	spec->env[1] = "LANG=C.UTF-8";
-	if (exec_resolve_user(conf, spec, err, errlen) == -1)
+	if (svc_exec_resolve_user(conf, spec, err, errlen) == -1)
 		goto fail;
 	memset(key, 0, sizeof *key);
 	if (conf->key_file[0] != '\0' &&
@@ -236,13 +236,13 @@ fail:
 }
 
 static void
-exec_free(void *arg)
+svc_exec_free(void *arg)
 {
 	struct svc_exec *s = arg;
 
 	s->stopping = 0;
 	while (!LIST_EMPTY(&s->jobs))
-		job_free(LIST_FIRST(&s->jobs));
+		exec_job_free(LIST_FIRST(&s->jobs));
 	udp_close(s->udp);
 	free(s->spec.env[0]);
 	free(s->words);
@@ -254,11 +254,11 @@ exec_free(void *arg)
 	free(s);
 }
 
-static void	exec_commit(void *, int);
+static void	svc_exec_commit(void *, int);
 
 /* A key needs the replay memory; it outlives reloads, so made only once. */
 static int
-exec_replay_ready(struct svc_exec *s, const struct auth_key *key, char *err,
+svc_exec_replay_ready(struct svc_exec *s, const struct auth_key *key, char *err,
     size_t errlen)
 {
 	if (key->bytes == NULL || s->replay != NULL)
@@ -271,7 +271,7 @@ exec_replay_ready(struct svc_exec *s, const struct auth_key *key, char *err,
 }
 
 static void *
-exec_create(struct daemon *d, const struct svc_conf *conf, char *err,
+svc_exec_create(struct svc_ctx *ctx, const struct svc_conf *conf, char *err,
     size_t errlen)
 {
 	struct svc_exec *s = calloc(1, sizeof *s);
@@ -280,39 +280,39 @@ exec_create(struct daemon *d, const struct svc_conf *conf, char *err,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (exec_setup(conf, &s->spec, &s->words, &s->key, err, errlen) == -1) {
+	if (svc_exec_setup(conf, &s->spec, &s->words, &s->key, err, errlen) == -1) {
 		free(s);
 		return NULL;
 	}
-	if (exec_replay_ready(s, &s->key, err, errlen) == -1) {
-		exec_free(s);
+	if (svc_exec_replay_ready(s, &s->key, err, errlen) == -1) {
+		svc_exec_free(s);
 		return NULL;
 	}
-	s->d = d;
+	s->ctx = ctx;
 	s->conf = conf;
 	LIST_INIT(&s->jobs);
 	return s;
 }
 
 static int
-exec_start(void *arg, char *err, size_t errlen)
+svc_exec_start(void *arg, char *err, size_t errlen)
 {
 	struct svc_exec *s = arg;
 
-	s->udp = udp_open(s->d, s->conf, exec_request, s, err, errlen);
+	s->udp = udp_open(s->ctx, s->conf, svc_exec_request, s, err, errlen);
 	return s->udp == NULL ? -1 : 0;
 }
 
 static int
-exec_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
+svc_exec_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
 {
 	struct svc_exec *s = arg;
 
-	if (exec_setup(conf, &s->staged_spec, &s->staged_words,
+	if (svc_exec_setup(conf, &s->staged_spec, &s->staged_words,
 	    &s->staged_key, err, errlen) == -1)
 		return -1;
-	if (exec_replay_ready(s, &s->staged_key, err, errlen) == -1) {
-		exec_commit(s, 0);
+	if (svc_exec_replay_ready(s, &s->staged_key, err, errlen) == -1) {
+		svc_exec_commit(s, 0);
 		return -1;
 	}
 	s->staged_conf = conf;
@@ -321,7 +321,7 @@ exec_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
 
 /* Jobs already running keep the limits they started with. */
 static void
-exec_commit(void *arg, int apply)
+svc_exec_commit(void *arg, int apply)
 {
 	struct svc_exec *s = arg;
 
@@ -347,7 +347,7 @@ exec_commit(void *arg, int apply)
 
 /* Stops taking requests and asks every job's group to end. */
 static void
-exec_stop(void *arg)
+svc_exec_stop(void *arg)
 {
 	struct svc_exec *s = arg;
 	struct exec_job *j;
@@ -359,13 +359,13 @@ exec_stop(void *arg)
 }
 
 static size_t
-exec_pending(void *arg)
+svc_exec_pending(void *arg)
 {
 	return ((struct svc_exec *)arg)->njobs;
 }
 
 static void
-exec_stats(void *arg, struct stats *st)
+svc_exec_stats(void *arg, struct stats *st)
 {
 	struct svc_exec *s = arg;
 	static const char *const auth_stat_names[AUTH_NVERDICTS] = {
@@ -390,13 +390,13 @@ const struct service svc_exec = {
 	.proto = "udp",
 	.enabled_default = 0,
 	.keys = exec_keys,
-	.check = exec_check,
-	.create = exec_create,
-	.start = exec_start,
-	.prepare = exec_prepare,
-	.commit = exec_commit,
-	.stop = exec_stop,
-	.pending = exec_pending,
-	.free = exec_free,
-	.stats = exec_stats,
+	.check = svc_exec_check,
+	.create = svc_exec_create,
+	.start = svc_exec_start,
+	.prepare = svc_exec_prepare,
+	.commit = svc_exec_commit,
+	.stop = svc_exec_stop,
+	.pending = svc_exec_pending,
+	.free = svc_exec_free,
+	.stats = svc_exec_stats,
 };

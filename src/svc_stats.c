@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "daemon.h"
+#include "service.h"
 #include "log.h"
 #include "service.h"
 #include "stats.h"
@@ -30,7 +30,7 @@ struct stats_conn {
 };
 
 struct svc_stats {
-	struct daemon		*d;
+	struct svc_ctx		*ctx;
 	const struct svc_conf	*conf;
 	const struct svc_conf	*staged_conf;
 	struct tcp_listeners	 ls;
@@ -47,7 +47,7 @@ static const struct conf_key stats_keys[] = {
 };
 
 static void
-stats_conn_free(struct stats_conn *c)
+svc_stats_conn_free(struct stats_conn *c)
 {
 	struct svc_stats *s = c->s;
 
@@ -56,27 +56,27 @@ stats_conn_free(struct stats_conn *c)
 	free(c);
 	s->nconns--;
 	if (s->stopping)
-		daemon_service_drained(s->d);
+		s->ctx->drained(s->ctx->owner);
 }
 
 static void
-stats_write_cb(struct bufferevent *bev, void *arg)
+svc_stats_write_cb(struct bufferevent *bev, void *arg)
 {
 	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		stats_conn_free(arg);
+		svc_stats_conn_free(arg);
 }
 
 static void
-stats_event_cb(struct bufferevent *bev, short what, void *arg)
+svc_stats_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	(void)bev;
 	(void)what;
-	stats_conn_free(arg);
+	svc_stats_conn_free(arg);
 }
 
 /* Writes a snapshot to the new connection; it closes once that is sent. */
 static void
-stats_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+svc_stats_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct timeval tv = { STATS_WRITE_TIMEOUT, 0 };
@@ -95,7 +95,7 @@ stats_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		free(buf);
 		return;
 	}
-	bev = bufferevent_socket_new(s->d->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bev = bufferevent_socket_new(s->ctx->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c == NULL || st == NULL || buf == NULL || bev == NULL) {
 		if (bev != NULL)
 			bufferevent_free(bev);
@@ -106,7 +106,7 @@ stats_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		free(buf);
 		return;
 	}
-	stats_collect(s->d, st);
+	s->ctx->collect(s->ctx->owner, st);
 	bufferevent_write(bev, buf, stats_format(st, buf, STATS_BUF));
 	free(st);
 	free(buf);
@@ -115,13 +115,13 @@ stats_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	LIST_INSERT_HEAD(&s->conns, c, entry);
 	s->nconns++;
 	s->served++;
-	bufferevent_setcb(bev, NULL, stats_write_cb, stats_event_cb, c);
+	bufferevent_setcb(bev, NULL, svc_stats_write_cb, svc_stats_event_cb, c);
 	bufferevent_set_timeouts(bev, NULL, &tv);
 	bufferevent_enable(bev, EV_WRITE);
 }
 
 static void
-stats_accept_error_cb(struct evconnlistener *l, void *arg)
+svc_stats_accept_error_cb(struct evconnlistener *l, void *arg)
 {
 	struct svc_stats *s = arg;
 
@@ -130,7 +130,7 @@ stats_accept_error_cb(struct evconnlistener *l, void *arg)
 }
 
 static void *
-stats_create(struct daemon *d, const struct svc_conf *conf, char *err,
+svc_stats_create(struct svc_ctx *ctx, const struct svc_conf *conf, char *err,
     size_t errlen)
 {
 	struct svc_stats *s = calloc(1, sizeof *s);
@@ -140,7 +140,7 @@ stats_create(struct daemon *d, const struct svc_conf *conf, char *err,
 		free(s);
 		return NULL;
 	}
-	s->d = d;
+	s->ctx = ctx;
 	s->conf = conf;
 	LIST_INIT(&s->conns);
 	service_warn_exposure(conf, "anyone who can connect reads the counters");
@@ -148,16 +148,16 @@ stats_create(struct daemon *d, const struct svc_conf *conf, char *err,
 }
 
 static int
-stats_start(void *arg, char *err, size_t errlen)
+svc_stats_start(void *arg, char *err, size_t errlen)
 {
 	struct svc_stats *s = arg;
 
-	return tcp_listen_all(s->d, s->conf, stats_accept_cb,
-	    stats_accept_error_cb, s, &s->ls, err, errlen);
+	return tcp_listen_all(s->ctx->base, s->conf, svc_stats_accept_cb,
+	    svc_stats_accept_error_cb, s, &s->ls, err, errlen);
 }
 
 static int
-stats_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
+svc_stats_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
 {
 	struct svc_stats *s = arg;
 
@@ -168,7 +168,7 @@ stats_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
 }
 
 static void
-stats_commit(void *arg, int apply)
+svc_stats_commit(void *arg, int apply)
 {
 	struct svc_stats *s = arg;
 
@@ -178,7 +178,7 @@ stats_commit(void *arg, int apply)
 }
 
 static void
-stats_stop(void *arg)
+svc_stats_stop(void *arg)
 {
 	struct svc_stats *s = arg;
 
@@ -187,7 +187,7 @@ stats_stop(void *arg)
 }
 
 static size_t
-stats_pending(void *arg)
+svc_stats_pending(void *arg)
 {
 	return ((struct svc_stats *)arg)->nconns;
 }
@@ -198,19 +198,19 @@ stats_pending(void *arg)
  * otherwise fire on the freed service.
  */
 static void
-stats_free(void *arg)
+svc_stats_free(void *arg)
 {
 	struct svc_stats *s = arg;
 
-	stats_stop(s);
+	svc_stats_stop(s);
 	s->stopping = 0;
 	while (!LIST_EMPTY(&s->conns))
-		stats_conn_free(LIST_FIRST(&s->conns));
+		svc_stats_conn_free(LIST_FIRST(&s->conns));
 	free(s);
 }
 
 static void
-stats_stats(void *arg, struct stats *st)
+svc_stats_stats(void *arg, struct stats *st)
 {
 	struct svc_stats *s = arg;
 
@@ -222,12 +222,12 @@ const struct service svc_stats = {
 	.proto = "tcp",
 	.enabled_default = 1,
 	.keys = stats_keys,
-	.create = stats_create,
-	.start = stats_start,
-	.prepare = stats_prepare,
-	.commit = stats_commit,
-	.stop = stats_stop,
-	.pending = stats_pending,
-	.free = stats_free,
-	.stats = stats_stats,
+	.create = svc_stats_create,
+	.start = svc_stats_start,
+	.prepare = svc_stats_prepare,
+	.commit = svc_stats_commit,
+	.stop = svc_stats_stop,
+	.pending = svc_stats_pending,
+	.free = svc_stats_free,
+	.stats = svc_stats_stats,
 };

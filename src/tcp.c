@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "daemon.h"
 #include "log.h"
 #include "service.h"
 #include "sock.h"
@@ -44,7 +43,7 @@ tcp_admit(const struct svc_conf *conf, struct log_limit *lim,
  * close-on-exec) socket. NULL with the reason in err on failure.
  */
 static struct evconnlistener *
-tcp_listen(struct daemon *d, const struct svc_conf *conf, const struct addr *a,
+tcp_listen(struct event_base *base, const struct svc_conf *conf, const struct addr *a,
     evconnlistener_cb cb, void *arg, char *err, size_t errlen)
 {
 	struct evconnlistener *l;
@@ -54,7 +53,7 @@ tcp_listen(struct daemon *d, const struct svc_conf *conf, const struct addr *a,
 	if ((fd = sock_listen_tcp(a, err, errlen)) == -1)
 		return NULL;
 	/* Backlog 0: sock_listen_tcp has called listen() already. */
-	l = evconnlistener_new(d->base, cb, arg,
+	l = evconnlistener_new(base, cb, arg,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 	if (l == NULL) {
 		snprintf(err, errlen, "cannot create a listener");
@@ -89,7 +88,7 @@ tcp_retry_cb(evutil_socket_t fd, short what, void *arg)
  * reason" in err; what was opened stays in ls for tcp_close_all().
  */
 int
-tcp_listen_all(struct daemon *d, const struct svc_conf *conf,
+tcp_listen_all(struct event_base *base, const struct svc_conf *conf,
     evconnlistener_cb cb, evconnlistener_errorcb errcb, void *arg,
     struct tcp_listeners *ls, char *err, size_t errlen)
 {
@@ -98,12 +97,12 @@ tcp_listen_all(struct daemon *d, const struct svc_conf *conf,
 	size_t i;
 
 	if ((ls->v = calloc(conf->listen.n, sizeof *ls->v)) == NULL ||
-	    (ls->retry = evtimer_new(d->base, tcp_retry_cb, ls)) == NULL) {
+	    (ls->retry = evtimer_new(base, tcp_retry_cb, ls)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	for (i = 0; i < conf->listen.n; i++) {
-		l = tcp_listen(d, conf, &conf->listen.v[i], cb, arg, why, sizeof why);
+		l = tcp_listen(base, conf, &conf->listen.v[i], cb, arg, why, sizeof why);
 		if (l == NULL) {
 			snprintf(err, errlen, "listen: %s", why);
 			return -1;

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 struct addr;
-struct daemon;
+struct event_base;
 struct svc_conf;
 
 struct log_limit;
@@ -20,7 +20,7 @@ struct tcp_listeners {
 
 int			 tcp_admit(const struct svc_conf *, struct log_limit *,
 			    const struct sockaddr *);
-int			 tcp_listen_all(struct daemon *, const struct svc_conf *,
+int			 tcp_listen_all(struct event_base *, const struct svc_conf *,
 			    evconnlistener_cb, evconnlistener_errorcb, void *,
 			    struct tcp_listeners *, char *, size_t);
 void			 tcp_pause_accepting(struct tcp_listeners *,

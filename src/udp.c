@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "daemon.h"
+#include "udp_ports.h"
 #include "hash.h"
 #include "service.h"
 #include "log.h"
@@ -58,7 +58,7 @@ udp_source_ok(struct udp_front *f, const struct sockaddr *sa)
 	char peer[ADDR_STRLEN];
 	const char *why = addr_bad_source(sa);
 
-	if (why == NULL && daemon_owns_udp_port(f->d, addr_port(sa)))
+	if (why == NULL && udp_ports_has(f->ctx->udp_ports, addr_port(sa)))
 		why = "source port is one of netdemo's own";
 	if (why != NULL) {
 		f->stats.dropped_bad_source++;
@@ -272,7 +272,7 @@ udp_open_sock(struct udp_front *f, struct event_base *base,
 		close(s->fd);
 		return -1;
 	}
-	if (daemon_udp_port_add(f->d, s->port) == -1) {
+	if (udp_ports_add(f->ctx->udp_ports, s->port) == -1) {
 		snprintf(err, errlen, "out of memory");
 		close(s->fd);
 		return -1;
@@ -282,7 +282,7 @@ udp_open_sock(struct udp_front *f, struct event_base *base,
 		snprintf(err, errlen, "cannot add a read event");
 		if (s->ev != NULL)
 			event_free(s->ev);
-		daemon_udp_port_remove(f->d, s->port);
+		udp_ports_remove(f->ctx->udp_ports, s->port);
 		close(s->fd);
 		return -1;
 	}
@@ -297,7 +297,7 @@ udp_open_sock(struct udp_front *f, struct event_base *base,
  * request. On failure returns NULL with "listen: ADDR: reason" in err.
  */
 struct udp_front *
-udp_open(struct daemon *d, const struct svc_conf *conf, udp_request_cb *cb,
+udp_open(struct svc_ctx *ctx, const struct svc_conf *conf, udp_request_cb *cb,
     void *arg, char *err, size_t errlen)
 {
 	struct udp_front *f = calloc(1, sizeof *f);
@@ -311,7 +311,7 @@ udp_open(struct daemon *d, const struct svc_conf *conf, udp_request_cb *cb,
 		udp_close(f);
 		return NULL;
 	}
-	f->d = d;
+	f->ctx = ctx;
 	f->conf = conf;
 	f->batch_fd = -1;
 	udp_repeat_init(&f->repeat, hash_random_seed());
@@ -323,7 +323,7 @@ udp_open(struct daemon *d, const struct svc_conf *conf, udp_request_cb *cb,
 	f->cb = cb;
 	f->arg = arg;
 	for (i = 0; i < conf->listen.n; i++) {
-		if (udp_open_sock(f, d->base, &conf->listen.v[i], why,
+		if (udp_open_sock(f, ctx->base, &conf->listen.v[i], why,
 		    sizeof why) == -1) {
 			snprintf(err, errlen, "listen: %s", why);
 			udp_close(f);
@@ -429,7 +429,7 @@ udp_close(struct udp_front *f)
 		return;
 	for (i = 0; i < f->nsocks; i++) {
 		event_free(f->socks[i].ev);
-		daemon_udp_port_remove(f->d, f->socks[i].port);
+		udp_ports_remove(f->ctx->udp_ports, f->socks[i].port);
 		close(f->socks[i].fd);
 	}
 	free(f->socks);

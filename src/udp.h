@@ -25,7 +25,7 @@
 	    offsetof(struct svc_conf, burst) },				\
 	CONF_SOURCE_PREFIXES
 
-struct daemon;
+struct svc_ctx;
 struct stats;
 struct udp_front;
 
@@ -62,7 +62,7 @@ struct udp_stats {
 	uint64_t	dropped_repeat;		/* the source's last datagram again */
 };
 
-struct udp_front	*udp_open(struct daemon *, const struct svc_conf *,
+struct udp_front	*udp_open(struct svc_ctx *, const struct svc_conf *,
 			    udp_request_cb *, void *, char *, size_t);
 int			 udp_reply(const struct udp_peer *, const char *, size_t);
 int			 udp_reply_str(const struct udp_peer *, const char *);

@@ -30,7 +30,7 @@ union udp_ctl {
 };
 
 struct udp_front {
-	struct daemon		*d;
+	struct svc_ctx		*ctx;
 	const struct svc_conf	*conf;
 	struct log_limit	 bad_log, deny_log, repeat_log;
 	struct log_limit	 req_log;	/* debug: one line a request */
