@@ -429,14 +429,204 @@ config_enabled_count(const struct config *conf)
 	return n;
 }
 
+/* The tables that say what a section of this kind holds. */
 static void
-strlist_free(struct strlist *l)
+kind_tables(const struct svc_conf *sc, const struct conf_key *tables[2])
 {
+	tables[0] = common_keys;
+	tables[1] = sc->kind != NULL ? sc->kind->keys : NULL;
+}
+
+/* Frees what key k of sc owns (by its type), leaving the field zeroed. */
+void
+config_key_free(const struct conf_key *k, struct svc_conf *sc)
+{
+	void *field = (char *)sc + k->offset;
+	struct strlist *l;
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
+	switch (k->type) {
+	case CONF_BOOL:
+	case CONF_UINT:
+		return;
+	case CONF_PATH:
+	case CONF_STRING:
+		free(*(char **)field);
+		*(char **)field = NULL;
+		return;
+	case CONF_LISTEN:
+		free(((struct addrlist *)field)->v);
+		memset(field, 0, sizeof(struct addrlist));
+		return;
+	case CONF_LIST:
+		l = field;
+		for (i = 0; i < l->n; i++)
+			free(l->v[i]);
+		free(l->v);
+		memset(l, 0, sizeof *l);
+		return;
+	case CONF_CIDRS:
+		free(((struct cidrlist *)field)->v);
+		memset(field, 0, sizeof(struct cidrlist));
+		return;
+	}
+}
+
+/* An array of n elements of size each, copied; NULL stays NULL. */
+static void *
+copy_array(const void *v, size_t n, size_t size)
+{
+	void *c;
+
+	if (v == NULL)
+		return NULL;
+	c = xreallocarray(NULL, n ? n : 1, size);
+	memcpy(c, v, n * size);
+	return c;
+}
+
+/* Copies key k's value from src into dst, which owns the copy. */
+void
+config_key_copy(const struct conf_key *k, struct svc_conf *dst,
+    const struct svc_conf *src)
+{
+	const void *from = (const char *)src + k->offset;
+	void *to = (char *)dst + k->offset;
+	const struct strlist *l = from;
+	struct strlist *c = to;
+	size_t i;
+
+	switch (k->type) {
+	case CONF_BOOL:
+		*(int *)to = *(const int *)from;
+		return;
+	case CONF_UINT:
+		*(unsigned *)to = *(const unsigned *)from;
+		return;
+	case CONF_PATH:
+	case CONF_STRING:
+		*(char **)to = *(char *const *)from != NULL ?
+		    xstrdup(*(char *const *)from) : NULL;
+		return;
+	case CONF_LISTEN:
+		*(struct addrlist *)to = *(const struct addrlist *)from;
+		((struct addrlist *)to)->v = copy_array(
+		    ((const struct addrlist *)from)->v,
+		    ((const struct addrlist *)from)->n, sizeof(struct addr));
+		return;
+	case CONF_LIST:
+		c->n = l->n;
+		c->v = l->v != NULL ? xreallocarray(NULL, l->n ? l->n : 1,
+		    sizeof *c->v) : NULL;
+		for (i = 0; i < l->n; i++)
+			c->v[i] = xstrdup(l->v[i]);
+		return;
+	case CONF_CIDRS:
+		*(struct cidrlist *)to = *(const struct cidrlist *)from;
+		((struct cidrlist *)to)->v = copy_array(
+		    ((const struct cidrlist *)from)->v,
+		    ((const struct cidrlist *)from)->n, sizeof(struct cidr));
+		return;
+	}
+}
+
+static int
+str_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Whether key k holds the same value in a and b. */
+int
+config_key_equal(const struct conf_key *k, const struct svc_conf *a,
+    const struct svc_conf *b)
+{
+	const void *x = (const char *)a + k->offset;
+	const void *y = (const char *)b + k->offset;
+	const struct addrlist *al = x, *bl = y;
+	const struct strlist *as = x, *bs = y;
+	const struct cidrlist *ac = x, *bc = y;
+	size_t i;
+
+	switch (k->type) {
+	case CONF_BOOL:
+		return *(const int *)x == *(const int *)y;
+	case CONF_UINT:
+		return *(const unsigned *)x == *(const unsigned *)y;
+	case CONF_PATH:
+	case CONF_STRING:
+		return str_equal(*(char *const *)x, *(char *const *)y);
+	case CONF_LISTEN:
+		if (al->n != bl->n)
+			return 0;
+		for (i = 0; i < al->n; i++)
+			if (!addr_same(&al->v[i], &bl->v[i]))
+				return 0;
+		return 1;
+	case CONF_LIST:
+		if (as->n != bs->n)
+			return 0;
+		for (i = 0; i < as->n; i++)
+			if (strcmp(as->v[i], bs->v[i]) != 0)
+				return 0;
+		return 1;
+	case CONF_CIDRS:
+		return ac->n == bc->n && (ac->n == 0 ||
+		    memcmp(ac->v, bc->v, ac->n * sizeof *ac->v) == 0);
+	}
+	return 0;
+}
+
+/* Frees what a section's conf owns, by its kind's tables. */
+void
+config_svc_free(struct svc_conf *sc)
+{
+	const struct conf_key *tables[2], *k;
+	size_t i;
+
+	kind_tables(sc, tables);
+	for (i = 0; i < 2; i++)
+		for (k = tables[i]; k != NULL && k->name != NULL; k++)
+			config_key_free(k, sc);
+	free(sc->name);
+	sc->name = NULL;
+}
+
+/* A deep copy of sc: every key its kind's tables name. */
+void
+config_svc_copy(struct svc_conf *dst, const struct svc_conf *src)
+{
+	const struct conf_key *tables[2], *k;
+	size_t i;
+
+	memset(dst, 0, sizeof *dst);
+	dst->name = xstrdup(src->name);
+	dst->kind = src->kind;
+	dst->enabled = src->enabled;
+	kind_tables(src, tables);
+	for (i = 0; i < 2; i++)
+		for (k = tables[i]; k != NULL && k->name != NULL; k++)
+			config_key_copy(k, dst, src);
+}
+
+/* Whether a and b are the same section with the same values. */
+int
+config_svc_equal(const struct svc_conf *a, const struct svc_conf *b)
+{
+	const struct conf_key *tables[2], *k;
+	size_t i;
+
+	if (strcmp(a->name, b->name) != 0 || a->kind != b->kind ||
+	    a->enabled != b->enabled)
+		return 0;
+	kind_tables(a, tables);
+	for (i = 0; i < 2; i++)
+		for (k = tables[i]; k != NULL && k->name != NULL; k++)
+			if (!config_key_equal(k, a, b))
+				return 0;
+	return 1;
 }
 
 void
@@ -446,17 +636,8 @@ config_free(struct config *conf)
 
 	if (conf == NULL)
 		return;
-	for (i = 0; i < conf->nsvcs; i++) {
-		free(conf->svcs[i].name);
-		free(conf->svcs[i].listen.v);
-		free(conf->svcs[i].file);
-		strlist_free(&conf->svcs[i].allow);
-		free(conf->svcs[i].path);
-		free(conf->svcs[i].allow_from.v);
-		free(conf->svcs[i].user);
-		free(conf->svcs[i].group);
-		free(conf->svcs[i].key_file);
-	}
+	for (i = 0; i < conf->nsvcs; i++)
+		config_svc_free(&conf->svcs[i]);
 	free(conf->svcs);
 	free(conf->log_target);
 	free(conf->path);

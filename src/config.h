@@ -99,6 +99,15 @@ struct config	*config_from_ini(const struct _dictionary_ *, const char *,
 		    struct diag *);
 struct config	*config_load(const char *, struct diag *);
 void		 config_free(struct config *);
+void		 config_key_free(const struct conf_key *, struct svc_conf *);
+void		 config_key_copy(const struct conf_key *, struct svc_conf *,
+		    const struct svc_conf *);
+int		 config_key_equal(const struct conf_key *,
+		    const struct svc_conf *, const struct svc_conf *);
+void		 config_svc_free(struct svc_conf *);
+void		 config_svc_copy(struct svc_conf *, const struct svc_conf *);
+int		 config_svc_equal(const struct svc_conf *,
+		    const struct svc_conf *);
 size_t		 config_enabled_count(const struct config *);
 
 #endif

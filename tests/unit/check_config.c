@@ -280,6 +280,46 @@ START_TEST(test_long_section_name_validates)
 }
 END_TEST
 
+/*
+ * Free, copy and compare go by each kind's key table: a copy of every
+ * section equals it, owns all its strings and lists (valgrind and ASan see
+ * a leak or a double free), and a changed key makes it differ.
+ */
+START_TEST(test_conf_copy_equal_free)
+{
+	struct config *conf = validate(ini(
+	    "dict:listen", "127.0.0.1:0", "dict:file", "words.txt",
+	    "exec:listen", "127.0.0.1:0", "exec:enabled", "yes",
+	    "exec:allow", "date, uptime", "exec:key_file", "/etc/nd/key",
+	    "exec:user", "nobody", "exec:allow_from", "127.0.0.0/8, ::1",
+	    "chat:listen", "127.0.0.1:0, [::1]:0", "echo:listen", "127.0.0.1:0",
+	    NULL));
+	struct svc_conf copy;
+	size_t i;
+
+	ck_assert_ptr_nonnull(conf);
+	for (i = 0; i < conf->nsvcs; i++) {
+		config_svc_copy(&copy, &conf->svcs[i]);
+		ck_assert(config_svc_equal(&copy, &conf->svcs[i]));
+		ck_assert_ptr_ne(copy.name, conf->svcs[i].name);
+		ck_assert_ptr_ne(copy.listen.v, conf->svcs[i].listen.v);
+		copy.listen.n = 0;
+		ck_assert(!config_svc_equal(&copy, &conf->svcs[i]));
+		copy.listen.n = conf->svcs[i].listen.n;
+		if (strcmp(copy.name, "exec") == 0) {
+			ck_assert_str_eq(copy.key_file, "/etc/nd/key");
+			ck_assert_ptr_ne(copy.allow.v[1], conf->svcs[i].allow.v[1]);
+			copy.allow.v[1][0] = 'U';
+			ck_assert(!config_svc_equal(&copy, &conf->svcs[i]));
+		}
+		config_svc_free(&copy);
+		ck_assert_ptr_null(copy.name);
+		ck_assert_ptr_null(copy.listen.v);
+	}
+	config_free(conf);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -307,6 +347,7 @@ config_suite(void)
 	tcase_add_test(tc, test_scan_repeated_section);
 	tcase_add_test(tc, test_scan_repeated_key);
 	tcase_add_test(tc, test_scan_section_names);
+	tcase_add_test(tc, test_conf_copy_equal_free);
 	suite_add_tcase(s, tc);
 	return s;
 }
