@@ -176,6 +176,9 @@ reload_apply(struct reload *r, const struct svc_run *running, size_t nrunning,
 
 		if (r->steps[j].kept && k->commit != NULL)
 			k->commit(r->steps[j].run.state, 1);
+		else if (r->steps[j].kept)	/* service.h: conf comes first */
+			*(const struct svc_conf **)r->steps[j].run.state =
+			    r->steps[j].run.conf;
 		runs[j] = r->steps[j].run;
 	}
 	*nruns = r->n;

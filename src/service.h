@@ -62,6 +62,12 @@ struct service {
 	/* Opens its sockets and events; -1 + err (naming the key). */
 	int	 (*start)(void *, char *, size_t);
 	/*
+	 * prepare, staged, commit and pending are optional. A kind without
+	 * prepare accepts any new conf for the same section and addresses; a
+	 * kind without commit keeps its current conf as the first member of
+	 * its state (a const struct svc_conf *), which the reload swaps; one
+	 * without pending has no in-flight work to drain.
+	 *
 	 * Reload, first half: checks and stages what a new conf for the same
 	 * section and addresses needs; -1 + err leaves everything as it was.
 	 * 1: staging goes on in the background, and the instance calls

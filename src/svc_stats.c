@@ -30,9 +30,8 @@ struct stats_conn {
 };
 
 struct svc_stats {
+	const struct svc_conf	*conf;		/* first: reloads swap it */
 	struct svc_ctx		*ctx;
-	const struct svc_conf	*conf;
-	const struct svc_conf	*staged_conf;
 	struct tcp_listeners	 ls;
 	LIST_HEAD(, stats_conn)	 conns;
 	size_t			 nconns;
@@ -156,27 +155,6 @@ svc_stats_start(void *arg, char *err, size_t errlen)
 	    svc_stats_accept_error_cb, s, &s->ls, err, errlen);
 }
 
-static int
-svc_stats_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
-{
-	struct svc_stats *s = arg;
-
-	(void)err;
-	(void)errlen;
-	s->staged_conf = conf;
-	return 0;
-}
-
-static void
-svc_stats_commit(void *arg, int apply)
-{
-	struct svc_stats *s = arg;
-
-	if (apply)
-		s->conf = s->staged_conf;
-	s->staged_conf = NULL;
-}
-
 static void
 svc_stats_stop(void *arg)
 {
@@ -224,8 +202,6 @@ const struct service svc_stats = {
 	.keys = stats_keys,
 	.create = svc_stats_create,
 	.start = svc_stats_start,
-	.prepare = svc_stats_prepare,
-	.commit = svc_stats_commit,
 	.stop = svc_stats_stop,
 	.pending = svc_stats_pending,
 	.free = svc_stats_free,
