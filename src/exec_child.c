@@ -86,6 +86,7 @@ child_close_from(int lowfd)
 /*
  * SIGKILLs every child of this process (read from /proc: as a subreaper it
  * is the parent of every orphan below it). Returns how many it found.
+ * The child is single-threaded after fork, so snprintf and strtol are safe.
  */
 static int
 child_kill_children(void)
@@ -192,9 +193,10 @@ child_run(const struct exec_child_spec *spec, const char *prog,
 	sigemptyset(&none);
 	sigaddset(&none, SIGTERM);
 	sigprocmask(SIG_BLOCK, &none, NULL);
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1 ||
-	    (cmd = fork()) == -1)
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		child_fail(prog, "supervising");
+	if ((cmd = fork()) == -1)
+		child_fail(prog, "fork");
 	if (cmd == 0) {
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
