@@ -11,11 +11,13 @@
 #include <time.h>
 
 #include "child_watch.h"
+#include "config.h"
+#include "exec_allowlist.h"
 #include "exec_auth.h"
 #include "exec_child.h"
+#include "exec_words.h"
 #include "log.h"
 #include "udp.h"
-#include "exec_words.h"
 
 #define EXEC_READ_MAX	16384	/* bytes taken from a pipe per read */
 #define EXEC_KILL_GRACE	1	/* seconds from SIGTERM to SIGKILL */
@@ -48,18 +50,22 @@ struct svc_exec {
 	const struct svc_conf	*conf;
 	struct udp_front	*udp;
 	struct exec_child_spec	 spec;		/* how children start */
+	struct allowlist	 allow;		/* conf->allow, split */
+	/* The front's copy of conf: with a key, the size check is exec's. */
+	struct svc_conf		 front_conf;
 	char			*words;		/* max_request + 1 bytes */
 	struct auth_key		 key;		/* key_file's; no bytes: unsigned */
 	struct auth_replay	*replay;	/* kept across reloads */
 	const struct svc_conf	*staged_conf;	/* prepared by a reload */
 	struct exec_child_spec	 staged_spec;
+	struct allowlist	 staged_allow;
 	char			*staged_words;
 	struct auth_key		 staged_key;
 	char			*argv[WORDS_MAX];
 	LIST_HEAD(, exec_job)	 jobs;
 	size_t			 njobs;
 	int			 stopping;
-	uint64_t		 runs, refused, busy;
+	uint64_t		 runs, refused, busy, too_long;
 	uint64_t		 auth_dropped[AUTH_NVERDICTS];
 	struct log_limit	 auth_log[AUTH_NVERDICTS];
 	struct log_limit	 refusal_log;
