@@ -13,25 +13,87 @@
 #include "proc_self.h"
 #include "stats.h"
 
-/* Writes s as a label value: backslash, double quote and newline escaped. */
-int
-metrics_fmt_label_value(struct evbuffer *out, const char *s)
+#define METRICS_LINE_MAX	1024	/* bytes of one sample line */
+
+/*
+ * A sample line is put together in a fixed buffer, then added to the
+ * evbuffer at once: one evbuffer call per line keeps a scrape cheap.
+ */
+struct line {
+	char	buf[METRICS_LINE_MAX];
+	size_t	len;
+	int	overflow;
+};
+
+static void
+line_add(struct line *l, const char *s, size_t n)
+{
+	if (n > sizeof l->buf - l->len) {
+		l->overflow = 1;
+		return;
+	}
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+static void
+line_str(struct line *l, const char *s)
+{
+	line_add(l, s, strlen(s));
+}
+
+/* Appends s as a label value: backslash, double quote and newline escaped. */
+static void
+line_label_value(struct line *l, const char *s)
 {
 	size_t run;
-	const char *esc;
 
 	for (;;) {
 		run = strcspn(s, "\\\"\n");
-		if (run > 0 && evbuffer_add(out, s, run) == -1)
-			return -1;
+		line_add(l, s, run);
 		s += run;
 		if (*s == '\0')
-			return 0;
-		esc = *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : "\\n";
-		if (evbuffer_add(out, esc, 2) == -1)
-			return -1;
+			return;
+		line_add(l, *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : "\\n", 2);
 		s++;
 	}
+}
+
+/* Appends ,name="value" (or without the comma when first). */
+static void
+line_label(struct line *l, int first, const char *name, const char *value)
+{
+	if (!first)
+		line_add(l, ",", 1);
+	line_str(l, name);
+	line_add(l, "=\"", 2);
+	line_label_value(l, value);
+	line_add(l, "\"", 1);
+}
+
+/* Appends " VALUE\n" in decimal. */
+static void
+line_value(struct line *l, uint64_t v)
+{
+	char digits[24];
+	size_t i = sizeof digits;
+
+	do {
+		digits[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	line_add(l, " ", 1);
+	line_add(l, digits + i, sizeof digits - i);
+	line_add(l, "\n", 1);
+}
+
+int
+metrics_fmt_label_value(struct evbuffer *out, const char *s)
+{
+	struct line l = { .len = 0 };
+
+	line_label_value(&l, s);
+	return l.overflow ? -1 : evbuffer_add(out, l.buf, l.len);
 }
 
 int
@@ -41,40 +103,30 @@ metrics_fmt_family(struct evbuffer *out, const struct metrics_family *f)
 	    f->name, f->help, f->name, f->type) < 0 ? -1 : 0;
 }
 
-/* Writes ,name="value" (or without the comma when first). */
-static int
-fmt_label(struct evbuffer *out, int first, const char *name,
-    const char *value)
-{
-	if (evbuffer_add_printf(out, "%s%s=\"", first ? "" : ",", name) < 0 ||
-	    metrics_fmt_label_value(out, value) == -1 ||
-	    evbuffer_add(out, "\"", 1) == -1)
-		return -1;
-	return 0;
-}
-
-/* One sample of family f from entry e, labelled as f's scope says. */
+/*
+ * One sample of family f from entry e, labelled as f's scope says. A line
+ * longer than METRICS_LINE_MAX (a section name of kilobytes) is left out.
+ */
 static int
 fmt_entry(struct evbuffer *out, const struct metrics_family *f,
     const struct stats_entry *e, const struct metrics_ref *ref)
 {
-	int first = 1, labelled = f->scope == METRICS_SECTION || f->label != NULL;
+	struct line l = { .len = 0 };
 
-	if (evbuffer_add_printf(out, "%s%s", f->name, labelled ? "{" : "") < 0)
-		return -1;
-	if (f->scope == METRICS_SECTION) {
-		if (fmt_label(out, 1, "service", e->kind) == -1 ||
-		    fmt_label(out, 0, "section", e->svc) == -1)
-			return -1;
-		first = 0;
+	line_str(&l, f->name);
+	if (f->scope == METRICS_SECTION || f->label != NULL) {
+		line_add(&l, "{", 1);
+		if (f->scope == METRICS_SECTION) {
+			line_label(&l, 1, "service", e->kind);
+			line_label(&l, 0, "section", e->svc);
+		}
+		if (f->label != NULL)
+			line_label(&l, f->scope != METRICS_SECTION, f->label,
+			    ref->label_value);
+		line_add(&l, "}", 1);
 	}
-	if (f->label != NULL && fmt_label(out, first, f->label,
-	    ref->label_value) == -1)
-		return -1;
-	if (labelled && evbuffer_add(out, "}", 1) == -1)
-			return -1;
-	return evbuffer_add_printf(out, " %" PRIu64 "\n", e->value) < 0 ?
-	    -1 : 0;
+	line_value(&l, e->value);
+	return l.overflow ? 0 : evbuffer_add(out, l.buf, l.len);
 }
 
 /* Whether entry e belongs in a family of scope sc (totals never do). */
@@ -115,11 +167,15 @@ fmt_build_info(struct evbuffer *out, const char *version)
 	    "Always 1, labelled with the version running.", "version",
 	    METRICS_DAEMON };
 
-	if (metrics_fmt_family(out, &f) == -1 ||
-	    evbuffer_add_printf(out, "%s{", f.name) < 0 ||
-	    fmt_label(out, 1, f.label, version) == -1)
+	struct line l = { .len = 0 };
+
+	line_str(&l, f.name);
+	line_add(&l, "{", 1);
+	line_label(&l, 1, f.label, version);
+	line_add(&l, "} 1\n", 4);
+	if (l.overflow || metrics_fmt_family(out, &f) == -1)
 		return -1;
-	return evbuffer_add(out, "} 1\n", 4);
+	return evbuffer_add(out, l.buf, l.len);
 }
 
 /* The process_* families every Prometheus client library exports. */
