@@ -230,9 +230,17 @@ START_TEST(test_render_is_cheap)
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 	ms = ((t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6) /
 	    runs;
-	/* Under valgrind (its preload) everything is ~50x slower. */
+	/*
+	 * Measured where it means something: an optimized build, not under a
+	 * sanitizer or valgrind (its preload), which are several times slower.
+	 */
+#if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__)
 	if (pre == NULL || strstr(pre, "vgpreload") == NULL)
 		ck_assert_msg(ms < 0.5, "%.3f ms a scrape", ms);
+#else
+	(void)pre;
+	(void)ms;
+#endif
 	free(st);
 	evbuffer_free(b);
 }
