@@ -63,6 +63,7 @@ daemon_init(struct daemon *d, struct config *conf)
 
 	memset(d, 0, sizeof *d);
 	d->conf = conf;
+	d->started = time(NULL);
 	notify_init(&d->notify);
 	/* A peer closing mid-write must cost an EPIPE, not the process. */
 	memset(&sa, 0, sizeof sa);
@@ -227,6 +228,7 @@ daemon_notify_running(struct daemon *d)
 static void
 reload_failed(struct daemon *d, const char *err)
 {
+	d->reloads_failed++;
 	log_errorx("reload failed, still running the configuration loaded"
 	    " before: %s", err);
 	notify_send(&d->notify, "READY=1\nSTATUS=reload failed, running the"
@@ -263,6 +265,7 @@ reload_take(struct daemon *d)
 	config_free(d->conf);
 	d->conf = conf;
 	daemon_set_log_level(d);
+	d->reloads_ok++;
 	log_notice("reloaded: %zu service%s", d->nsvcs, d->nsvcs == 1 ? "" : "s");
 	daemon_notify_running(d);
 }

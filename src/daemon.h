@@ -7,6 +7,10 @@
 #define NETDEMO_DAEMON_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "child_watch.h"
 #include "notify.h"
@@ -34,6 +38,8 @@ struct daemon {
 	struct child_watches	 children;
 	struct reload		*reload;	/* a SIGHUP's plan in progress */
 	int			 stopping;
+	time_t			 started;	/* for uptime and start time */
+	uint64_t		 reloads_ok, reloads_failed;
 };
 
 int	daemon_init(struct daemon *, struct config *);

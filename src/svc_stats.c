@@ -193,6 +193,7 @@ svc_stats_stats(void *arg, struct stats *st)
 	struct svc_stats *s = arg;
 
 	stats_put(st, s->conf->name, "connections_accepted", s->served);
+	stats_put(st, s->conf->name, "connections", s->nconns);
 }
 
 const struct service svc_stats = {
