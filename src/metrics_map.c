@@ -85,7 +85,7 @@ static const struct {
 	{ "dropped_allow_from",		{ F_DROPPED, "allow_from", 1 } },
 	{ "dropped_bad_source",		{ F_DROPPED, "bad_source", 1 } },
 	{ "dropped_rate",		{ F_DROPPED, "rate_limit", 1 } },
-	{ "dropped_loop",		{ F_DROPPED, "loop_guard", 1 } },
+	{ "dropped_repeat",		{ F_DROPPED, "loop_guard", 1 } },
 	/* dict */
 	{ "found",			{ F_REQUESTS, "answered", 1 } },
 	{ "unknown",			{ F_REQUESTS, "unknown", 1 } },
@@ -97,6 +97,7 @@ static const struct {
 	{ "runs",			{ F_REQUESTS, "answered", 1 } },
 	{ "refused_not_allowed",	{ F_REQUESTS, "refused", 1 } },
 	{ "refused_busy",		{ F_REQUESTS, "busy", 1 } },
+	{ "refused_too_long_signed",	{ F_REQUESTS, "too_long", 1 } },
 	{ "dropped_auth_malformed",	{ F_DROPPED, "auth_malformed", 1 } },
 	{ "dropped_auth_stale",		{ F_DROPPED, "auth_stale", 1 } },
 	{ "dropped_auth_bad_mac",	{ F_DROPPED, "auth_bad_mac", 1 } },

@@ -15,7 +15,7 @@ CONFIG = ("[dict]\nlisten = 127.0.0.1:0\nfile = w.txt\n"
           "[dict2]\nservice = dict\nlisten = 127.0.0.1:0\nfile = w.txt\n"
           "[echo]\nlisten = 127.0.0.1:0\n"
           "[chat]\nlisten = 127.0.0.1:0\n"
-          "[exec]\nenabled = yes\nlisten = 127.0.0.1:0\nallow = echo\n"
+          "[exec]\nenabled = yes\nlisten = 127.0.0.1:0\nallow = echo hi\n"
           "[stats]\nlisten = 127.0.0.1:0\n"
           "[metrics]\nlisten = 127.0.0.1:0\n")
 FAMILIES = [

@@ -31,7 +31,8 @@ static const char *const emitted[] = {
 	"deliveries", "connections", "connections_accepted",
 	"refused_max_connections", "refused_per_source", "closed_timeout",
 	"refused_allow_from", "scrapes", "not_found", "reloads_ok",
-	"reloads_failed", "start_time_seconds",
+	"reloads_failed", "start_time_seconds", "dropped_repeat",
+	"refused_too_long_signed",
 };
 
 static const char *
