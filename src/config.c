@@ -26,6 +26,8 @@
 /* Keys every service section may hold. */
 static const struct conf_key common_keys[] = {
 	{ "listen", CONF_LISTEN, NULL, 0, 0, offsetof(struct svc_conf, listen) },
+	{ "reuseport", CONF_BOOL, "no", 0, 0,
+	    offsetof(struct svc_conf, reuseport) },
 	CONF_KEY_END
 };
 
@@ -456,6 +458,9 @@ config_free(struct config *conf)
 		free(conf->svcs[i].user);
 		free(conf->svcs[i].group);
 		free(conf->svcs[i].key_file);
+		free(conf->svcs[i].federation);
+		free(conf->svcs[i].room);
+		free(conf->svcs[i].federation_password);
 	}
 	free(conf->svcs);
 	free(conf->log_target);

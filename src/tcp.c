@@ -51,7 +51,7 @@ tcp_listen(struct daemon *d, const struct svc_conf *conf, const struct addr *a,
 	char name[ADDR_STRLEN];
 	int fd;
 
-	if ((fd = sock_listen_tcp(a, err, errlen)) == -1)
+	if ((fd = sock_listen_tcp(a, conf->reuseport, err, errlen)) == -1)
 		return NULL;
 	/* Backlog 0: sock_listen_tcp has called listen() already. */
 	l = evconnlistener_new(d->base, cb, arg,
