@@ -42,5 +42,6 @@ int	cmd_dict(int, char **);
 int	cmd_exec(int, char **);
 int	cmd_chat(int, char **);
 int	cmd_echo(int, char **);
+int	cmd_stats(int, char **);
 
 #endif

@@ -15,6 +15,7 @@ static const struct {
 	{ "exec", cmd_exec, "run an allowlisted command (UDP)" },
 	{ "chat", cmd_chat, "join the chat (UDP)" },
 	{ "echo", cmd_echo, "send stdin through the echo service (TCP)" },
+	{ "stats", cmd_stats, "print every counter of the stats service (TCP)" },
 };
 
 static void
@@ -22,12 +23,13 @@ usage(FILE *out)
 {
 	size_t i;
 
-	fprintf(out, "usage: netdemo-cli COMMAND [OPTIONS] HOST:PORT [ARGS...]\n");
+	fprintf(out, "usage: netdemo-cli COMMAND [OPTIONS] HOST[:PORT] [ARGS...]\n");
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(out, "  %-5s %s\n", commands[i].name, commands[i].what);
-	fprintf(out, "HOST is a name, an IPv4 address or [IPV6]; netdemo-cli COMMAND"
-	    " --help\nsays more. Exit status: 0 done, 1 refused or failed, 2 no"
-	    " answer.\n");
+	fprintf(out, "HOST is a name, an IPv4 address or [IPV6]; PORT defaults to the"
+	    " shipped\nnetdemo.ini's (dict 8081, exec 8082, chat 8083, echo 8080,"
+	    " stats 8085).\nnetdemo-cli COMMAND --help says more. Exit status: 0"
+	    " done, 1 refused, failed\nor not found, 2 no answer.\n");
 }
 
 int

@@ -1,7 +1,7 @@
 /*
- * net.c: netdemo-cli's shared helpers: options, resolving HOST:PORT
- * (a name, an IPv4 address or a bracketed IPv6 address) to every address
- * it has, connecting to them in turn, waiting with a timeout, stdin lines.
+ * net.c: netdemo-cli's shared helpers: options, resolving HOST[:PORT]
+ * (a name, an IPv4 address or a bracketed IPv6 address; the shipped
+ * config's port for the service when left out) to every address it has, connecting to them in turn, waiting with a timeout, stdin lines.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -62,9 +62,37 @@ cli_parse_opts(int argc, char **argv, struct cli_opts *o, const char *allowed,
 	return optind;
 }
 
-/* Splits "host:port" or "[v6]:port"; -1 if it is neither. */
+/*
+ * The port the shipped netdemo.ini gives the service prog's subcommand
+ * ("netdemo-cli dict") serves, for a HOST without :PORT; NULL if none.
+ */
+static const char *
+default_port(const char *prog)
+{
+	static const struct {
+		const char	*command;
+		const char	*port;
+	} ports[] = {
+		{ "dict", "8081" }, { "exec", "8082" }, { "chat", "8083" },
+		{ "echo", "8080" }, { "stats", "8085" },
+	};
+	const char *command = strrchr(prog, ' ');
+	size_t i;
+
+	command = command == NULL ? prog : command + 1;
+	for (i = 0; i < sizeof ports / sizeof ports[0]; i++)
+		if (strcmp(command, ports[i].command) == 0)
+			return ports[i].port;
+	return NULL;
+}
+
+/*
+ * Splits "host:port", "[v6]:port", or a host alone ("host", "[v6]", a bare
+ * IPv6 address), which takes defport; -1 if it is none of them.
+ */
 static int
-split_hostport(const char *spec, char *host, size_t hlen, const char **port)
+split_hostport(const char *spec, char *host, size_t hlen, const char **port,
+    const char *defport)
 {
 	const char *colon, *h = spec;
 	size_t n;
@@ -72,21 +100,23 @@ split_hostport(const char *spec, char *host, size_t hlen, const char **port)
 	if (spec[0] == '[') {
 		const char *close = strchr(spec, ']');
 
-		if (close == NULL || close[1] != ':')
+		if (close == NULL || (close[1] != ':' && close[1] != '\0'))
 			return -1;
 		h = spec + 1;
 		n = (size_t)(close - h);
-		colon = close + 1;
+		colon = close[1] == ':' ? close + 1 : NULL;
 	} else {
-		if ((colon = strrchr(spec, ':')) == NULL)
-			return -1;
-		n = (size_t)(colon - spec);
+		colon = strchr(spec, ':');
+		if (colon != NULL && strchr(colon + 1, ':') != NULL)
+			colon = NULL;	/* a bare IPv6 address */
+		n = colon == NULL ? strlen(spec) : (size_t)(colon - spec);
 	}
-	if (n == 0 || n >= hlen || colon[1] == '\0')
+	if (n == 0 || n >= hlen || (colon != NULL && colon[1] == '\0'))
+		return -1;
+	if ((*port = colon == NULL ? defport : colon + 1) == NULL)
 		return -1;
 	memcpy(host, h, n);
 	host[n] = '\0';
-	*port = colon + 1;
 	return 0;
 }
 
@@ -103,8 +133,9 @@ cli_resolve(struct cli_target *t, const char *spec, int socktype,
 	memset(t, 0, sizeof *t);
 	t->spec = spec;
 	t->fd = -1;
-	if (split_hostport(spec, host, sizeof host, &port) == -1) {
-		fprintf(stderr, "%s: '%s': expected HOST:PORT or [IPV6]:PORT\n",
+	if (split_hostport(spec, host, sizeof host, &port,
+	    default_port(prog)) == -1) {
+		fprintf(stderr, "%s: '%s': expected HOST[:PORT] or [IPV6][:PORT]\n",
 		    prog, spec);
 		return -1;
 	}

@@ -25,6 +25,8 @@ allow = date, echo, false
 listen = 127.0.0.1:0
 [echo]
 listen = 127.0.0.1:0
+[stats]
+listen = 127.0.0.1:0
 """
 
 
@@ -97,10 +99,30 @@ class CliTest(unittest.TestCase):
         return "%s:%d" % (host, port)
 
     def test_dict_words_from_arguments(self):
-        rc, out, err = cli("dict", self.spec("dict"), "apple", "nope", "water")
+        rc, out, err = cli("dict", self.spec("dict"), "apple", "water")
         self.assertEqual(rc, 0, err)
-        self.assertEqual(out.decode(), "apple: 苹果\nnope: unknown\nwater: 水\n")
+        self.assertEqual(out.decode(), "apple: 苹果\nwater: 水\n")
         self.assertEqual(err, b"")
+
+    def test_dict_word_not_found_exits_1(self):
+        # Like dictd's dict: scripts can tell a miss; the other words still
+        # get their answers.
+        rc, out, err = cli("dict", self.spec("dict"), "apple", "nope", "water")
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(out.decode(), "apple: 苹果\nnope: unknown\nwater: 水\n")
+        rc, out, _ = cli("dict", self.spec("dict"), stdin=b"nope\n")
+        self.assertEqual(rc, 1)
+        rc, out, _ = cli("dict", self.spec("dict"), "x" * 2000)
+        self.assertEqual(rc, 1)
+        self.assertIn(b"error: request too long", out)
+
+    def test_stats(self):
+        rc, out, err = cli("stats", self.spec("stats"))
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(out.decode(), r"(?m)^dict\.datagrams_in \d+$")
+        self.assertRegex(out.decode(), r"(?m)^total\.datagrams_in \d+$")
+        rc, _, err = cli("stats", self.spec("stats"), "extra")
+        self.assertEqual(rc, 2)
 
     def test_dict_words_from_a_pipe(self):
         rc, out, _ = cli("dict", self.spec("dict"), stdin=b"water\napple\r\n")
@@ -192,7 +214,7 @@ class CliTest(unittest.TestCase):
         self.assertIn(b"Connection refused", err)
 
     def test_help(self):
-        for sub in ("dict", "exec", "chat", "echo"):
+        for sub in ("dict", "exec", "chat", "echo", "stats"):
             rc, out, _ = cli(sub, "--help")
             self.assertEqual(rc, 0)
             self.assertTrue(out.startswith(b"usage: netdemo-cli " + sub.encode()))

@@ -39,8 +39,11 @@ class OptionsTest(unittest.TestCase):
         rc, out, err = run_netdemo(["-t", "-c", path])
         self.assertEqual(rc, 0, err)
         self.assertIn("configuration OK", out)
-        self.assertIn("dict: dict on udp 0.0.0.0:8081", out)
-        self.assertIn("echo: echo on tcp 0.0.0.0:8080", out)
+        self.assertIn("dict: dict on udp 127.0.0.1:8081", out)
+        self.assertIn("echo: echo on tcp 127.0.0.1:8080", out)
+        # Loopback only: installing netdemo opens nothing to the network.
+        self.assertNotIn("0.0.0.0", out)
+        self.assertNotIn("[::]", out)
 
     def test_check_opens_no_socket(self):
         # The port is held here, so a daemon that bound it would fail.
