@@ -250,7 +250,7 @@ chat_fed_who(struct chat_fed *f, const struct udp_peer *to)
 	if (!f->up || (q = req_get(f, CHAT_FED_WHO, to)) == NULL)
 		return -1;
 	if (redisAsyncCommand(f->pub, who_cb, q, "EVAL %s 1 %s %s %s",
-	    who_script, f->instances, f->prefix, f->idhex) != REDIS_OK) {
+	    who_script, f->instances, f->members, f->idhex) != REDIS_OK) {
 		q->used = 0;
 		return -1;
 	}
@@ -309,7 +309,7 @@ chat_fed_nick(struct chat_fed *f, const struct udp_peer *peer,
 	snprintf(q->old, sizeof q->old, "%s", old);
 	snprintf(q->nick, sizeof q->nick, "%s", nick);
 	if (redisAsyncCommand(f->pub, nick_cb, q, "EVAL %s 1 %s %s %s %s %s %u",
-	    nick_script, f->instances, f->prefix, f->idhex, q->old, q->nick,
+	    nick_script, f->instances, f->members, f->idhex, q->old, q->nick,
 	    f->ttl) != REDIS_OK) {
 		q->used = 0;
 		return -1;

@@ -76,7 +76,9 @@ fed_names(struct chat_fed *f, const struct svc_conf *conf)
 	f->channel = xstrdup(buf);
 	snprintf(buf, sizeof buf, "%sinstances", f->prefix);
 	f->instances = xstrdup(buf);
-	snprintf(buf, sizeof buf, "%smembers:%s", f->prefix, f->idhex);
+	snprintf(buf, sizeof buf, "%smembers:", f->prefix);
+	f->members = xstrdup(buf);
+	snprintf(buf, sizeof buf, "%s%s", f->members, f->idhex);
 	f->mykey = xstrdup(buf);
 }
 
@@ -397,6 +399,7 @@ chat_fed_free(struct chat_fed *f)
 	free(f->channel);
 	free(f->instances);
 	free(f->mykey);
+	free(f->members);
 	free(f->enc);
 	free(f->queue);
 	free(f->qlens);

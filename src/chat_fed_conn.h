@@ -43,6 +43,7 @@ struct chat_fed {
 	uint64_t			 id;
 	char				 idhex[17];
 	char				*prefix, *channel, *instances, *mykey;
+	char				*members;	/* + ID: its members */
 
 	redisAsyncContext		*pub, *sub;
 	int				 pub_ready, sub_ready;
