@@ -100,13 +100,14 @@ chat_broadcast(struct svc_chat *s, const char *name, const char *text,
 		return;
 	if ((size_t)n >= s->msgcap)
 		n = (int)s->msgcap - 1;
+	/* First: the other instances' members wait for Redis, ours do not. */
+	if (s->fed != NULL)
+		chat_fed_publish(s->fed, s->msg, (size_t)n);
 	TAILQ_FOREACH(c, &s->members->lru, lru) {
 		udp_reply(&c->peer, s->msg, (size_t)n);
 		s->deliveries++;
 	}
 	s->relayed++;
-	if (s->fed != NULL)
-		chat_fed_publish(s->fed, s->msg, (size_t)n);
 }
 
 /* A line another instance of the room published: to our members only. */
