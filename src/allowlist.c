@@ -1,17 +1,24 @@
 /*
- * allowlist.c: exec's allowlist. An entry is a command name, looked up in
- * the service's path, or an absolute path, matched as written. A request's
- * first word must equal an entry exactly: "date" matches the entry "date"
- * only, "/bin/date" the entry "/bin/date" only, and "../bin/sh" nothing.
+ * allowlist.c: exec's allowlist. An entry is a whole command line, split
+ * into words as a request is (words.c): "date", "df -h". Its program is a
+ * command name, looked up in the service's path, or an absolute path,
+ * matched as written: "date" matches the entry "date" only, "/bin/date"
+ * the entry "/bin/date" only, and "../bin/sh" nothing. A request must equal
+ * an entry word for word; only an entry ending in " *" ("ping -c 1 *")
+ * admits further arguments, since arguments can make a harmless program
+ * read files ("date -f /etc/passwd") or run others.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "allowlist.h"
 #include "config.h"
+#include "words.h"
 
 static int
 is_dot_part(const char *p, size_t n)
@@ -40,15 +47,173 @@ allowlist_entry_ok(const char *e)
 	return 1;
 }
 
-/* True when word is listed, byte for byte. */
+/*
+ * Programs that run other programs or code given as arguments: shells,
+ * interpreters, and runners. An entry naming one would undo "no shell";
+ * a name matches with a version suffix too (python3.11, perl5.36).
+ */
+static const char *const runners[] = {
+	"sh", "bash", "dash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish",
+	"ash", "rbash", "busybox", "toybox", "python", "perl", "ruby", "node",
+	"nodejs", "lua", "luajit", "php", "tclsh", "wish", "expect", "awk",
+	"gawk", "mawk", "nawk", "sed", "env", "xargs", "find", "nice", "ionice",
+	"nohup", "setsid", "timeout", "stdbuf", "chroot", "sudo", "su", "doas",
+	"runuser", "setpriv", "unshare", "nsenter", "taskset", "chrt",
+	"systemd-run", "flock", "watch", "script", "strace", "ltrace", "gdb",
+	"ssh", "parallel",
+};
+
+/* True when prog's basename is a shell, an interpreter or a runner. */
 int
-allowlist_match(const struct strlist *allow, const char *word)
+allowlist_is_runner(const char *prog)
+{
+	const char *base = strrchr(prog, '/'), *p;
+	size_t i, n;
+
+	base = base != NULL ? base + 1 : prog;
+	for (i = 0; i < sizeof runners / sizeof runners[0]; i++) {
+		n = strlen(runners[i]);
+		if (strncmp(base, runners[i], n) != 0)
+			continue;
+		for (p = base + n; *p != '\0' &&
+		    (isdigit((unsigned char)*p) || *p == '.'); p++)
+			;
+		if (*p == '\0')
+			return 1;
+	}
+	return 0;
+}
+
+/* Splits one entry; -1 with the reason in err. */
+static int
+allowlist_entry_parse(const char *text, int runners_ok, struct allow_entry *e,
+    char *err, size_t errlen)
+{
+	size_t len = strlen(text);
+	const char *why = NULL;
+	int argc;
+
+	memset(e, 0, sizeof *e);
+	if (len >= 2 && text[len - 1] == '*' &&
+	    (text[len - 2] == ' ' || text[len - 2] == '\t')) {
+		e->rest = 1;
+		len -= 2;
+	}
+	if ((e->buf = malloc(len + 1)) == NULL ||
+	    (e->argv = calloc(WORDS_MAX, sizeof *e->argv)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	argc = words_split(text, len, e->buf, e->argv, WORDS_MAX, &why);
+	if (argc <= 0) {
+		snprintf(err, errlen, "'%s': %s", text, argc == 0 ?
+		    "no command" : why);
+		return -1;
+	}
+	e->argc = (size_t)argc;
+	if (!allowlist_entry_ok(e->argv[0])) {
+		snprintf(err, errlen, "'%s' is neither a command name nor an"
+		    " absolute path", e->argv[0]);
+		return -1;
+	}
+	if (!runners_ok && allowlist_is_runner(e->argv[0])) {
+		snprintf(err, errlen, "'%s' is a shell, an interpreter or a"
+		    " runner of other programs: it would run anything (set"
+		    " allow_interpreters = yes if you mean it)", e->argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Splits every entry of list into out (freed with allowlist_free); with
+ * runners_ok 0, refuses shells and interpreters. -1 with err on error.
+ */
+int
+allowlist_parse(const struct strlist *list, int runners_ok,
+    struct allowlist *out, char *err, size_t errlen)
 {
 	size_t i;
 
-	for (i = 0; i < allow->n; i++)
-		if (strcmp(allow->v[i], word) == 0)
-			return 1;
+	out->n = 0;
+	if ((out->v = calloc(list->n + 1, sizeof *out->v)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < list->n; i++) {
+		out->n++;
+		if (allowlist_entry_parse(list->v[i], runners_ok, &out->v[i],
+		    err, errlen) == -1) {
+			allowlist_free(out);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+allowlist_free(struct allowlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].buf);
+		free(l->v[i].argv);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* True when argv is e's command line, or begins with it if e->rest. */
+static int
+entry_match(const struct allow_entry *e, char *const argv[])
+{
+	size_t i;
+
+	for (i = 0; i < e->argc; i++)
+		if (argv[i] == NULL || strcmp(argv[i], e->argv[i]) != 0)
+			return 0;
+	return e->rest || argv[i] == NULL;
+}
+
+/* Whether argv (NULL-terminated, at least one word) may run, and why not. */
+enum allow_verdict
+allowlist_match(const struct allowlist *l, char *const argv[])
+{
+	enum allow_verdict v = ALLOW_NO_PROGRAM;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (entry_match(&l->v[i], argv))
+			return ALLOW_OK;
+		if (strcmp(l->v[i].argv[0], argv[0]) == 0)
+			v = ALLOW_NO_ARGS;
+	}
+	return v;
+}
+
+/*
+ * Every directory of a colon-separated path must be absolute: a child
+ * runs in "/", so a relative one would name one file when the daemon
+ * checks it and another when the child runs it. -1 with why in err.
+ */
+int
+allowlist_path_check(const char *dirs, char *err, size_t errlen)
+{
+	const char *d = dirs, *end;
+
+	do {
+		end = strchr(d, ':');
+		if (end == NULL)
+			end = d + strlen(d);
+		if (end == d || d[0] != '/') {
+			snprintf(err, errlen, "'%.*s' is not an absolute"
+			    " directory", (int)(end - d), d);
+			return -1;
+		}
+		d = end + 1;
+	} while (*end != '\0');
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-/* allowlist.h: which programs exec may run, and where a listed name lives. */
+/* allowlist.h: which command lines exec may run, and where a program lives. */
 #ifndef NETDEMO_ALLOWLIST_H
 #define NETDEMO_ALLOWLIST_H
 
@@ -6,8 +6,32 @@
 
 struct strlist;
 
+/* One allow entry, split into words as a request is; argv[argc] is NULL. */
+struct allow_entry {
+	char	*buf;		/* the words, NUL-separated */
+	char	**argv;
+	size_t	 argc;
+	int	 rest;		/* ended in " *": more arguments may follow */
+};
+
+struct allowlist {
+	struct allow_entry	*v;
+	size_t			 n;
+};
+
+enum allow_verdict {
+	ALLOW_OK,
+	ALLOW_NO_PROGRAM,	/* no entry names argv[0] */
+	ALLOW_NO_ARGS,		/* entries name it, with other arguments */
+};
+
 int	allowlist_entry_ok(const char *);
-int	allowlist_match(const struct strlist *, const char *);
+int	allowlist_is_runner(const char *);
+int	allowlist_parse(const struct strlist *, int, struct allowlist *,
+	    char *, size_t);
+void	allowlist_free(struct allowlist *);
+enum allow_verdict allowlist_match(const struct allowlist *, char *const []);
+int	allowlist_path_check(const char *, char *, size_t);
 int	allowlist_resolve(const char *, const char *, char *, size_t);
 
 #endif

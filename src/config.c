@@ -78,8 +78,7 @@ parse_list(const struct section *s, const char *key, const char *v,
 
 	for (tok = strtok_r(copy, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
-		tok += strspn(tok, " \t");
-		tok[strcspn(tok, " \t")] = '\0';
+		tok = config_list_trim(tok);
 		if (*tok == '\0')
 			continue;	/* "a, b," is a list of two */
 		n++;

@@ -20,7 +20,7 @@ enum conf_type {
 	CONF_PATH,	/* relative to the config file's folder */
 	CONF_LISTEN,	/* comma-separated HOST:PORT list */
 	CONF_STRING,
-	CONF_LIST,	/* comma-separated words, at least one */
+	CONF_LIST,	/* comma-separated entries (blanks inside kept), at least one */
 	CONF_CIDRS,	/* comma-separated networks */
 };
 
@@ -76,7 +76,8 @@ struct svc_conf {
 	unsigned		 max_members;	/* chat */
 	char			*file;		/* dict */
 	unsigned		 max_file_size;
-	struct strlist		 allow;		/* exec */
+	struct strlist		 allow;		/* exec: command lines */
+	int			 allow_interpreters;
 	char			*path;
 	unsigned		 timeout;
 	unsigned		 max_output;

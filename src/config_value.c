@@ -63,6 +63,33 @@ config_resolve_path(const char *config_path, const char *v)
 	return p;
 }
 
+/* One list entry with the blanks around it trimmed, in place. */
+char *
+config_list_trim(char *tok)
+{
+	size_t n;
+
+	tok += strspn(tok, " \t");
+	n = strlen(tok);
+	while (n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
+		tok[--n] = '\0';
+	return tok;
+}
+
+/*
+ * A blank inside an address or network entry is a missing comma: "A B"
+ * was once read as A alone, silently.
+ */
+static int
+entry_has_blank(const char *tok, char *err, size_t errlen)
+{
+	if (strpbrk(tok, " \t") == NULL)
+		return 0;
+	snprintf(err, errlen, "'%s': a blank inside an entry (separate entries"
+	    " with commas)", tok);
+	return 1;
+}
+
 /* Appends one listen address; port 0 twice is two kernel-chosen ports. */
 int
 config_add_listen(const char *tok, void *field, char *err, size_t errlen)
@@ -71,7 +98,8 @@ config_add_listen(const char *tok, void *field, char *err, size_t errlen)
 	struct addr a;
 	size_t i;
 
-	if (addr_parse(tok, &a, err, errlen) == -1)
+	if (entry_has_blank(tok, err, errlen) ||
+	    addr_parse(tok, &a, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < l->n; i++) {
 		if (addr_port((struct sockaddr *)&a.ss) != 0 &&
@@ -85,6 +113,7 @@ config_add_listen(const char *tok, void *field, char *err, size_t errlen)
 	return 0;
 }
 
+/* An entry kept whole, blanks inside included (exec's command lines). */
 int
 config_add_word(const char *tok, void *field, char *err, size_t errlen)
 {
@@ -103,7 +132,8 @@ config_add_cidr(const char *tok, void *field, char *err, size_t errlen)
 	struct cidrlist *l = field;
 	struct cidr c;
 
-	if (cidr_parse(tok, &c, err, errlen) == -1)
+	if (entry_has_blank(tok, err, errlen) ||
+	    cidr_parse(tok, &c, err, errlen) == -1)
 		return -1;
 	l->v = xreallocarray(l->v, l->n + 1, sizeof c);
 	l->v[l->n++] = c;

@@ -7,6 +7,7 @@
 int	 config_parse_bool(const char *, int *);
 int	 config_parse_uint(const char *, unsigned, unsigned, unsigned *);
 char	*config_resolve_path(const char *, const char *);
+char	*config_list_trim(char *);
 int	 config_add_listen(const char *, void *, char *, size_t);
 int	 config_add_word(const char *, void *, char *, size_t);
 int	 config_add_cidr(const char *, void *, char *, size_t);

@@ -36,6 +36,7 @@ struct replay_entry {
 
 struct auth_replay {
 	struct replay_entry	e[REPLAY_BUCKETS][REPLAY_WAYS];
+	int64_t			since;	/* remembers nothing signed up to then */
 };
 
 static const char *const verdict_names[AUTH_NVERDICTS] = {
@@ -216,10 +217,19 @@ auth_sign(const struct auth_key *k, int64_t now, const char *cmd,
 	return n < 0 || (size_t)n >= outlen ? -1 : n;
 }
 
+/*
+ * A replay memory that starts empty at time since (the daemon's start):
+ * requests signed at or before that second are refused, since a restart
+ * forgets which of them already ran.
+ */
 struct auth_replay *
-auth_replay_new(void)
+auth_replay_new(int64_t since)
 {
-	return calloc(1, sizeof(struct auth_replay));
+	struct auth_replay *r = calloc(1, sizeof(struct auth_replay));
+
+	if (r != NULL)
+		r->since = since;
+	return r;
 }
 
 void
@@ -307,7 +317,7 @@ auth_verify(const struct auth_key *k, struct auth_replay *r, const char *req,
 		return AUTH_MALFORMED;
 	for (i = 0; i < timelen; i++)
 		t = t * 10 + (time[i] - '0');
-	if (t < now - AUTH_WINDOW || t > now + AUTH_WINDOW)
+	if (t < now - AUTH_WINDOW || t > now + AUTH_WINDOW || t <= r->since)
 		return AUTH_STALE;
 	if (sodium_hex2bin(got, sizeof got, hex, AUTH_MAC_HEXLEN, NULL, NULL,
 	    NULL) != 0)

@@ -23,7 +23,7 @@ struct auth_key {
 enum auth_verdict {
 	AUTH_OK,
 	AUTH_MALFORMED,		/* not "v1 UNIXTIME HEXMAC COMMAND" */
-	AUTH_STALE,		/* time more than AUTH_WINDOW off */
+	AUTH_STALE,		/* time more than AUTH_WINDOW off, or before start */
 	AUTH_BAD_MAC,
 	AUTH_REPLAYED,		/* this MAC was seen in the last minute */
 	AUTH_REPLAY_FULL,	/* too many recent requests to remember */
@@ -37,7 +37,7 @@ int		 auth_key_load(const char *, struct auth_key *, char *, size_t);
 void		 auth_key_free(struct auth_key *);
 int		 auth_sign(const struct auth_key *, int64_t, const char *,
 		    size_t, char *, size_t);
-struct auth_replay *auth_replay_new(void);
+struct auth_replay *auth_replay_new(int64_t);
 void		 auth_replay_free(struct auth_replay *);
 enum auth_verdict auth_verify(const struct auth_key *, struct auth_replay *,
 		    const char *, size_t, int64_t, const char **, size_t *);

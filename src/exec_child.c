@@ -6,16 +6,27 @@
  * default signal dispositions and an empty signal mask (an ignored SIGPIPE
  * would survive exec and break "yes | head"), no descriptor but 0-2, the
  * usual 1024 open-files limit, cwd /, a minimal environment and, when the
- * daemon is root, an unprivileged uid. Only async-signal-safe calls run in
- * the child: the daemon's state is not touched after fork.
+ * daemon is root, an unprivileged uid, and no_new_privs (no setuid gain).
+ * Only async-signal-safe calls run in the child: the daemon's state is not
+ * touched after fork.
+ *
+ * Everything a job starts ends with it: the child is a small supervisor
+ * (a child subreaper) that runs the command as its own child, so whatever
+ * the command leaves behind, even after setsid(), is reparented to the
+ * supervisor, which kills it once the command has exited and then exits
+ * with the command's status.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <dirent.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "exec_child.h"
@@ -72,11 +83,90 @@ child_close_from(int lowfd)
 		close(fd);
 }
 
+/*
+ * SIGKILLs every child of this process (read from /proc: as a subreaper it
+ * is the parent of every orphan below it). Returns how many it found.
+ * The child is single-threaded after fork, so snprintf and strtol are safe.
+ */
+static int
+child_kill_children(void)
+{
+	char path[64], buf[4096], *p, *end;
+	ssize_t n;
+	int fd, found = 0;
+	long pid;
+
+	snprintf(path, sizeof path, "/proc/self/task/%d/children",
+	    (int)getpid());
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	for (p = buf; (pid = strtol(p, &end, 10)) > 0; p = end) {
+		kill((pid_t)pid, SIGKILL);
+		found++;
+	}
+	return found;
+}
+
+/* Ends with status: the same exit code, or death by the same signal. */
+static void
+child_exit_as(int status)
+{
+	struct rlimit none = { 0, 0 };
+	sigset_t all;
+	int sig;
+
+	if (!WIFSIGNALED(status))
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 127);
+	sig = WTERMSIG(status);
+	setrlimit(RLIMIT_CORE, &none);
+	signal(sig, SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	kill(getpid(), sig);
+	_exit(128 + sig);
+}
+
+/*
+ * The supervisor: waits for the command, reaping orphans meanwhile, then
+ * kills what is left until it has no child, and exits as the command did.
+ * It ignores SIGTERM (the group's timeout signal is for the command); the
+ * daemon's SIGKILL to the group still ends it.
+ */
+static void
+child_supervise(pid_t cmd)
+{
+	int status = 0, st;
+	pid_t pid;
+
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	for (;;) {
+		pid = waitpid(-1, &st, 0);
+		if (pid == cmd) {
+			status = st;
+			break;
+		}
+		if (pid == -1 && errno != EINTR)
+			_exit(127);
+	}
+	/* A killed child's own children become ours: repeat until none. */
+	do
+		child_kill_children();
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR);
+	child_exit_as(status);
+}
+
 static void
 child_run(const struct exec_child_spec *spec, const char *prog,
     char *const argv[], int out)
 {
 	struct rlimit rl;
+	sigset_t none;
+	pid_t cmd;
 	int null;
 
 	if (fcntl(out, F_SETFL, 0) == -1 ||
@@ -95,10 +185,29 @@ child_run(const struct exec_child_spec *spec, const char *prog,
 	    setgid(spec->gid) == -1 || setuid(spec->uid) == -1 ||
 	    getuid() != spec->uid || geteuid() != spec->uid))
 		child_fail(prog, "dropping privileges");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		child_fail(prog, "no_new_privs");
 	if (chdir("/") == -1)
 		child_fail(prog, "chdir /");
-	execve(prog, argv, spec->env);
-	child_fail(prog, "exec");
+	/* SIGTERM waits, blocked, until the supervisor ignores it. */
+	sigemptyset(&none);
+	sigaddset(&none, SIGTERM);
+	sigprocmask(SIG_BLOCK, &none, NULL);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
+		child_fail(prog, "supervising");
+	if ((cmd = fork()) == -1)
+		child_fail(prog, "fork");
+	if (cmd == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execve(prog, argv, spec->env);
+		child_fail(prog, "exec");
+	}
+	/* Only the command's tree holds the pipe: EOF comes when it ends. */
+	dup2(null, STDOUT_FILENO);
+	dup2(null, STDERR_FILENO);
+	close(null);
+	child_supervise(cmd);
 }
 
 /*

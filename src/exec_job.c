@@ -192,34 +192,6 @@ job_timer_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(j->ev_timer, &grace);
 }
 
-/*
- * argv as the log shows it: words joined by blanks, a word holding a blank
- * or nothing in quotes, non-printing bytes as '?', long lines cut with "...".
- */
-static void
-format_cmd(char *buf, size_t len, char *const argv[])
-{
-	size_t off = 0, i;
-	const char *a;
-	int quote;
-
-	for (i = 0; argv[i] != NULL && off + 8 < len; i++) {
-		quote = argv[i][0] == '\0' || strpbrk(argv[i], " \t") != NULL;
-		if (i > 0)
-			buf[off++] = ' ';
-		if (quote)
-			buf[off++] = '\'';
-		for (a = argv[i]; *a != '\0' && off + 8 < len; a++)
-			buf[off++] = ((unsigned char)*a < 0x20 || *a == 0x7f) ?
-			    '?' : *a;
-		if (quote)
-			buf[off++] = '\'';
-	}
-	if (argv[i] != NULL || off + 8 >= len)
-		memcpy(buf + off, "...", 3), off += 3;
-	buf[off] = '\0';
-}
-
 static struct exec_job *
 job_new(struct svc_exec *s, const struct udp_peer *peer)
 {
@@ -261,7 +233,7 @@ job_start(struct svc_exec *s, const struct udp_peer *peer, const char *prog,
 		return -1;
 	}
 	j->started_ns = clock_monotonic_ns();
-	format_cmd(j->cmd, sizeof j->cmd, s->argv);
+	words_join(s->argv, j->cmd, sizeof j->cmd);
 	j->child.exited = job_exited;
 	j->child.arg = j;
 	daemon_watch_child(s->d, &j->child);

@@ -10,6 +10,8 @@
 #include <sys/queue.h>
 #include <time.h>
 
+#include "allowlist.h"
+#include "config.h"
 #include "daemon.h"
 #include "exec_auth.h"
 #include "exec_child.h"
@@ -48,18 +50,22 @@ struct svc_exec {
 	const struct svc_conf	*conf;
 	struct udp_front	*udp;
 	struct exec_child_spec	 spec;		/* how children start */
+	struct allowlist	 allow;		/* conf->allow, split */
+	/* The front's copy of conf: with a key, the size check is exec's. */
+	struct svc_conf		 front_conf;
 	char			*words;		/* max_request + 1 bytes */
 	struct auth_key		 key;		/* key_file's; no bytes: unsigned */
 	struct auth_replay	*replay;	/* kept across reloads */
 	const struct svc_conf	*staged_conf;	/* prepared by a reload */
 	struct exec_child_spec	 staged_spec;
+	struct allowlist	 staged_allow;
 	char			*staged_words;
 	struct auth_key		 staged_key;
 	char			*argv[WORDS_MAX];
 	LIST_HEAD(, exec_job)	 jobs;
 	size_t			 njobs;
 	int			 stopping;
-	uint64_t		 runs, refused, busy;
+	uint64_t		 runs, refused, busy, too_long;
 	uint64_t		 auth_dropped[AUTH_NVERDICTS];
 	struct log_limit	 auth_log[AUTH_NVERDICTS];
 	struct log_limit	 refusal_log;

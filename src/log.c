@@ -6,6 +6,10 @@
  * terminal or in a log file they start with a timestamp and the level's
  * name. log_target = syslog sends them to syslog(3) instead.
  *
+ * Every message is escaped here, in one place (escape.c): whatever a
+ * caller passes from the network or a file, a control byte or invalid
+ * UTF-8 cannot end the line, forge another or reach a terminal raw.
+ *
  * The logger is the one piece of process-wide state outside the daemon
  * context: libevent's and iniparser's callbacks carry no context pointer,
  * and a log line must be possible from anywhere, as with stderr itself.
@@ -22,6 +26,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "escape.h"
 #include "log.h"
 
 static struct {
@@ -146,21 +151,24 @@ log_level_parse(const char *s, enum log_level *out)
 void
 log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	char line[2048];
+	char msg[2048], line[2048 + 64];
 	size_t off = 0;
 	int n;
 
 	if (!log_enabled(level))
 		return;
+	n = vsnprintf(msg, sizeof msg, fmt, ap);
+	n = n < 0 ? 0 : n < (int)sizeof msg ? n : (int)sizeof msg - 1;
 	if (logger.use_syslog) {
-		vsnprintf(line, sizeof line, fmt, ap);
+		escape_text(msg, (size_t)n, line, sizeof line);
 		syslog(level_prio[level], "%s", line);
 		if (logger.mirror)
 			dprintf(STDERR_FILENO, "%s\n", line);
 		return;
 	}
 	if (logger.journal && logger.fd == STDERR_FILENO) {
-		n = snprintf(line, sizeof line, "<%d>", level_prio[level]);
+		off = (size_t)snprintf(line, sizeof line, "<%d>",
+		    level_prio[level]);
 	} else {
 		struct timespec ts;
 		struct tm tm;
@@ -168,15 +176,10 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		localtime_r(&ts.tv_sec, &tm);
 		off = strftime(line, sizeof line, "%Y-%m-%d %H:%M:%S", &tm);
-		n = snprintf(line + off, sizeof line - off, ".%03ld %s: ",
-		    ts.tv_nsec / 1000000L, level_names[level]);
+		off += (size_t)snprintf(line + off, sizeof line - off,
+		    ".%03ld %s: ", ts.tv_nsec / 1000000L, level_names[level]);
 	}
-	off += (n > 0) ? (size_t)n : 0;
-	n = vsnprintf(line + off, sizeof line - off - 1, fmt, ap);
-	if (n < 0)
-		n = 0;
-	off += ((size_t)n < sizeof line - off - 1) ? (size_t)n
-	    : sizeof line - off - 2;
+	off += escape_text(msg, (size_t)n, line + off, sizeof line - off - 1);
 	line[off++] = '\n';
 	/* A short or failed write to stderr has nowhere better to be reported. */
 	if (logger.mirror && logger.fd != STDERR_FILENO &&

@@ -11,17 +11,20 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "allowlist.h"
 #include "config.h"
 #include "daemon.h"
+#include "escape.h"
 #include "exec_job.h"
 #include "log.h"
 #include "service.h"
@@ -32,6 +35,8 @@
 static const struct conf_key exec_keys[] = {
 	UDP_CONF_KEYS,
 	{ "allow", CONF_LIST, NULL, 0, 0, offsetof(struct svc_conf, allow) },
+	{ "allow_interpreters", CONF_BOOL, "no", 0, 0,
+	    offsetof(struct svc_conf, allow_interpreters) },
 	{ "path", CONF_STRING, "/usr/local/bin:/usr/bin:/bin", 0, 0,
 	    offsetof(struct svc_conf, path) },
 	{ "timeout", CONF_UINT, "5", 1, 3600, offsetof(struct svc_conf, timeout) },
@@ -49,15 +54,18 @@ static const struct conf_key exec_keys[] = {
 static int
 exec_check(const struct svc_conf *conf, char *err, size_t errlen)
 {
+	struct allowlist l;
 	char why[512];
-	size_t i;
 
-	for (i = 0; i < conf->allow.n; i++) {
-		if (!allowlist_entry_ok(conf->allow.v[i])) {
-			snprintf(err, errlen, "allow: '%s' is neither a command"
-			    " name nor an absolute path", conf->allow.v[i]);
-			return -1;
-		}
+	if (allowlist_parse(&conf->allow, conf->allow_interpreters, &l, why,
+	    sizeof why) == -1) {
+		snprintf(err, errlen, "allow: %s", why);
+		return -1;
+	}
+	allowlist_free(&l);
+	if (allowlist_path_check(conf->path, why, sizeof why) == -1) {
+		snprintf(err, errlen, "path: %s", why);
+		return -1;
 	}
 	if (conf->group[0] != '\0' && conf->user[0] == '\0') {
 		snprintf(err, errlen, "group: needs user as well");
@@ -71,13 +79,43 @@ exec_check(const struct svc_conf *conf, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * msg = head, text escaped, tail: a reply quoting the request reaches the
+ * client's terminal, so its control bytes go as visible escapes.
+ */
+static void
+exec_say(char *msg, size_t len, const char *head, const char *text,
+    const char *tail)
+{
+	size_t n = (size_t)snprintf(msg, len, "%s", head);
+
+	if (n >= len)
+		return;
+	n += escape_text(text, strlen(text), msg + n, len - n);
+	snprintf(msg + n, len - n, "%s", tail);
+}
+
+/* "not allowed: PROG", or the whole line when its arguments are refused. */
+static void
+exec_refusal(char *const argv[], enum allow_verdict v, char *msg, size_t len)
+{
+	char line[256];
+
+	if (v == ALLOW_NO_ARGS)
+		words_join(argv, line, sizeof line);
+	else
+		snprintf(line, sizeof line, "%s", argv[0]);
+	exec_say(msg, len, "not allowed: ", line, "");
+}
+
 /* The reply for a request that starts no command, or NULL once it runs. */
 static const char *
 exec_try(struct svc_exec *s, const struct udp_req *req, const char *cmd,
     size_t cmdlen, char *msg, size_t len)
 {
-	char prog[4096], why[256];
+	char prog[4096], why[256], tail[300];
 	const char *bad = NULL;
+	enum allow_verdict v = ALLOW_NO_PROGRAM;
 	int argc;
 
 	argc = words_split(cmd, cmdlen, s->words, s->argv, WORDS_MAX, &bad);
@@ -85,19 +123,21 @@ exec_try(struct svc_exec *s, const struct udp_req *req, const char *cmd,
 		snprintf(msg, len, "error: %s", bad);
 	else if (argc == 0)
 		snprintf(msg, len, "error: empty command");
-	else if (!allowlist_match(&s->conf->allow, s->argv[0])) {
+	else if ((v = allowlist_match(&s->allow, s->argv)) != ALLOW_OK) {
 		s->refused++;
-		snprintf(msg, len, "not allowed: %s", s->argv[0]);
+		exec_refusal(s->argv, v, msg, len);
 	} else if (s->njobs >= s->conf->max_jobs) {
 		s->busy++;
 		snprintf(msg, len, "busy, try again");
 	} else if (allowlist_resolve(s->argv[0], s->conf->path, prog,
-	    sizeof prog) == -1)
-		snprintf(msg, len, "cannot run %s: %s", s->argv[0],
-		    errno == ENOENT ? "not found in path" : strerror(errno));
-	else if (job_start(s, &req->peer, prog, why, sizeof why) == -1)
-		snprintf(msg, len, "cannot run %s: %s", s->argv[0], why);
-	else
+	    sizeof prog) == -1) {
+		snprintf(tail, sizeof tail, ": %s", errno == ENOENT ?
+		    "not found in path" : strerror(errno));
+		exec_say(msg, len, "cannot run ", s->argv[0], tail);
+	} else if (job_start(s, &req->peer, prog, why, sizeof why) == -1) {
+		snprintf(tail, sizeof tail, ": %s", why);
+		exec_say(msg, len, "cannot run ", s->argv[0], tail);
+	} else
 		return NULL;
 	return msg;
 }
@@ -142,6 +182,13 @@ exec_request(void *arg, const struct udp_req *req)
 
 	if (!exec_authenticate(s, req, &cmd, &cmdlen))
 		return;
+	/* With a key the front lets long datagrams through (see
+	 * exec_front_conf): only a signed one hears that it is too long. */
+	if (req->len > s->conf->max_request) {
+		s->too_long++;
+		udp_reply_str(&req->peer, "error: request too long");
+		return;
+	}
 	if (exec_try(s, req, cmd, cmdlen, msg, sizeof msg) != NULL) {
 		/* Refusals are what a flood makes: a line a second at most. */
 		log_limited(&s->refusal_log, LOG_LVL_INFO, "%s: %s: %s",
@@ -185,7 +232,45 @@ exec_resolve_user(const struct svc_conf *conf, struct exec_child_spec *spec,
 		snprintf(err, errlen, "user: children may not run as root");
 		return -1;
 	}
+	if (spec->gid == 0) {
+		snprintf(err, errlen, "%s: children may not run in group root"
+		    " (gid 0)", conf->group[0] != '\0' ? "group" : "user");
+		return -1;
+	}
 	return 0;
+}
+
+/* A directory anyone may write to lets anyone choose what a name runs. */
+static void
+exec_warn_writable_path(const struct svc_conf *conf)
+{
+	const char *d = conf->path, *end;
+	char dir[4096];
+	struct stat st;
+
+	for (; *d != '\0'; d = *end ? end + 1 : end) {
+		end = strchr(d, ':');
+		if (end == NULL)
+			end = d + strlen(d);
+		snprintf(dir, sizeof dir, "%.*s", (int)(end - d), d);
+		if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH))
+			log_warnx("%s: path: %s is world-writable: anyone can"
+			    " put a program there", conf->name, dir);
+	}
+}
+
+/*
+ * The conf the UDP front checks requests against. With a key, unsigned
+ * datagrams are dropped unanswered whatever their size, so the front's
+ * "request too long" reply (a probe's answer) is lifted and exec_request
+ * checks the size once the signature holds.
+ */
+static void
+exec_front_conf(struct svc_exec *s)
+{
+	s->front_conf = *s->conf;
+	if (s->conf->key_file[0] != '\0')
+		s->front_conf.max_request = UINT_MAX;
 }
 
 /*
@@ -194,12 +279,15 @@ exec_resolve_user(const struct svc_conf *conf, struct exec_child_spec *spec,
  */
 static int
 exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
-    char **words, struct auth_key *key, char *err, size_t errlen)
+    struct allowlist *allow, char **words, struct auth_key *key, char *err,
+    size_t errlen)
 {
 	char prog[4096], why[4200];
 	size_t i;
 
 	memset(spec, 0, sizeof *spec);
+	memset(allow, 0, sizeof *allow);
+	memset(key, 0, sizeof *key);
 	*words = malloc(conf->max_request + 1);
 	spec->env[0] = malloc(strlen(conf->path) + 6);
 	if (*words == NULL || spec->env[0] == NULL) {
@@ -210,7 +298,11 @@ exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
 	spec->env[1] = "LANG=C.UTF-8";
 	if (exec_resolve_user(conf, spec, err, errlen) == -1)
 		goto fail;
-	memset(key, 0, sizeof *key);
+	if (allowlist_parse(&conf->allow, conf->allow_interpreters, allow, why,
+	    sizeof why) == -1) {
+		snprintf(err, errlen, "allow: %s", why);
+		goto fail;
+	}
 	if (conf->key_file[0] != '\0' &&
 	    auth_key_load(conf->key_file, key, why, sizeof why) == -1) {
 		snprintf(err, errlen, "key_file: %s", why);
@@ -220,14 +312,17 @@ exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
 		service_warn_exposure(conf, "whoever allow_from admits can run"
 		    " the allowlisted commands (set key_file to require"
 		    " signed requests)");
-	for (i = 0; i < conf->allow.n; i++)
-		if (allowlist_resolve(conf->allow.v[i], conf->path, prog,
+	exec_warn_writable_path(conf);
+	for (i = 0; i < allow->n; i++)
+		if (allowlist_resolve(allow->v[i].argv[0], conf->path, prog,
 		    sizeof prog) == -1)
 			log_warnx("%s: allow: '%s' is not an executable file%s",
-			    conf->name, conf->allow.v[i], conf->allow.v[i][0] ==
-			    '/' ? "" : " in path");
+			    conf->name, allow->v[i].argv[0],
+			    allow->v[i].argv[0][0] == '/' ? "" : " in path");
 	return 0;
 fail:
+	allowlist_free(allow);
+	auth_key_free(key);
 	free(*words);
 	free(spec->env[0]);
 	*words = NULL;
@@ -247,6 +342,8 @@ exec_free(void *arg)
 	free(s->spec.env[0]);
 	free(s->words);
 	auth_key_free(&s->key);
+	allowlist_free(&s->allow);
+	allowlist_free(&s->staged_allow);
 	free(s->staged_spec.env[0]);
 	free(s->staged_words);
 	auth_key_free(&s->staged_key);
@@ -263,7 +360,7 @@ exec_replay_ready(struct svc_exec *s, const struct auth_key *key, char *err,
 {
 	if (key->bytes == NULL || s->replay != NULL)
 		return 0;
-	if ((s->replay = auth_replay_new()) == NULL) {
+	if ((s->replay = auth_replay_new((int64_t)time(NULL))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -280,7 +377,8 @@ exec_create(struct daemon *d, const struct svc_conf *conf, char *err,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (exec_setup(conf, &s->spec, &s->words, &s->key, err, errlen) == -1) {
+	if (exec_setup(conf, &s->spec, &s->allow, &s->words, &s->key, err,
+	    errlen) == -1) {
 		free(s);
 		return NULL;
 	}
@@ -290,6 +388,7 @@ exec_create(struct daemon *d, const struct svc_conf *conf, char *err,
 	}
 	s->d = d;
 	s->conf = conf;
+	exec_front_conf(s);
 	LIST_INIT(&s->jobs);
 	return s;
 }
@@ -299,7 +398,7 @@ exec_start(void *arg, char *err, size_t errlen)
 {
 	struct svc_exec *s = arg;
 
-	s->udp = udp_open(s->d, s->conf, exec_request, s, err, errlen);
+	s->udp = udp_open(s->d, &s->front_conf, exec_request, s, err, errlen);
 	return s->udp == NULL ? -1 : 0;
 }
 
@@ -308,8 +407,8 @@ exec_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
 {
 	struct svc_exec *s = arg;
 
-	if (exec_setup(conf, &s->staged_spec, &s->staged_words,
-	    &s->staged_key, err, errlen) == -1)
+	if (exec_setup(conf, &s->staged_spec, &s->staged_allow,
+	    &s->staged_words, &s->staged_key, err, errlen) == -1)
 		return -1;
 	if (exec_replay_ready(s, &s->staged_key, err, errlen) == -1) {
 		exec_commit(s, 0);
@@ -329,20 +428,25 @@ exec_commit(void *arg, int apply)
 		free(s->words);
 		free(s->spec.env[0]);
 		auth_key_free(&s->key);
+		allowlist_free(&s->allow);
 		s->words = s->staged_words;
 		s->spec = s->staged_spec;
 		s->key = s->staged_key;
+		s->allow = s->staged_allow;
 		s->conf = s->staged_conf;
-		udp_set_conf(s->udp, s->conf);
+		exec_front_conf(s);
+		udp_set_conf(s->udp, &s->front_conf);
 	} else {
 		free(s->staged_words);
 		free(s->staged_spec.env[0]);
 		auth_key_free(&s->staged_key);
+		allowlist_free(&s->staged_allow);
 	}
 	s->staged_words = NULL;
 	s->staged_conf = NULL;
 	memset(&s->staged_spec, 0, sizeof s->staged_spec);
 	memset(&s->staged_key, 0, sizeof s->staged_key);
+	memset(&s->staged_allow, 0, sizeof s->staged_allow);
 }
 
 /* Stops taking requests and asks every job's group to end. */
@@ -380,6 +484,7 @@ exec_stats(void *arg, struct stats *st)
 	stats_put(st, s->conf->name, "runs", s->runs);
 	stats_put(st, s->conf->name, "refused_not_allowed", s->refused);
 	stats_put(st, s->conf->name, "refused_busy", s->busy);
+	stats_put(st, s->conf->name, "refused_too_long_signed", s->too_long);
 	for (v = AUTH_MALFORMED; v < AUTH_NVERDICTS; v++)
 		stats_put(st, s->conf->name, auth_stat_names[v],
 		    s->auth_dropped[v]);

@@ -5,6 +5,8 @@
  * (r''m is rm). Nothing else is special: ; | $() > * are plain bytes, so
  * no input can do more than name a program and its arguments.
  */
+#include <string.h>
+
 #include "words.h"
 
 static int
@@ -53,4 +55,34 @@ words_split(const char *in, size_t len, char *buf, char **argv, size_t max,
 	}
 	argv[argc] = NULL;
 	return (int)argc;
+}
+
+/*
+ * argv as a user would type it: words joined by blanks, a word holding a
+ * blank or a quote, or nothing, in quotes; cut with "..." to fit len (at
+ * least 8). Bytes are copied as they are: whoever shows the result escapes.
+ */
+void
+words_join(char *const argv[], char *buf, size_t len)
+{
+	size_t off = 0, i;
+	const char *a;
+	char quote;
+
+	for (i = 0; argv[i] != NULL && off + 8 < len; i++) {
+		quote = strchr(argv[i], '\'') != NULL ? '"' :
+		    (argv[i][0] == '\0' || strpbrk(argv[i], " \t\"") != NULL) ?
+		    '\'' : '\0';
+		if (i > 0)
+			buf[off++] = ' ';
+		if (quote)
+			buf[off++] = quote;
+		for (a = argv[i]; *a != '\0' && off + 8 < len; a++)
+			buf[off++] = *a;
+		if (quote)
+			buf[off++] = quote;
+	}
+	if (argv[i] != NULL || off + 8 >= len)
+		memcpy(buf + off, "...", 3), off += 3;
+	buf[off] = '\0';
 }

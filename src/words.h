@@ -7,5 +7,6 @@
 #define WORDS_MAX	64	/* words in one command, argv[0] included */
 
 int	words_split(const char *, size_t, char *, char **, size_t, const char **);
+void	words_join(char *const [], char *, size_t);
 
 #endif

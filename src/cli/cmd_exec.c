@@ -22,6 +22,8 @@ exec_usage(void)
 	    "of stdin. Exit status 0 when every command exited 0, 1 when one did\n"
 	    "not or was refused, 2 when the service did not answer within S seconds\n"
 	    "(default 8). A request is never sent twice: it would run twice.\n"
+	    "The service runs a command only when it equals one of its allow\n"
+	    "entries word for word (\"not allowed: ...\" otherwise).\n"
 	    "--key-file F signs each request with the key in F (the service's\n"
 	    "key_file); a service with a key drops unsigned requests unanswered.\n");
 }

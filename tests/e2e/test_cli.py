@@ -20,7 +20,7 @@ file = words.txt
 [exec]
 enabled = yes
 listen = 127.0.0.1:0
-allow = date, echo, false
+allow = date, echo *, false
 [chat]
 listen = 127.0.0.1:0
 [echo]

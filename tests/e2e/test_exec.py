@@ -12,7 +12,7 @@ from harness import Daemon, SLOW, run_netdemo
 STATUS = re.compile(rb"^\[(exit \d+|killed by signal \d+|timeout after \d+ s)\]$")
 # Replies to requests that start no command: one datagram, no status.
 REFUSAL = re.compile(rb"^(not allowed: |busy, try again$|cannot run |error: )")
-ALLOW = "date, echo, seq, sleep, false, /bin/true, nosuch-command"
+ALLOW = "date, echo *, seq *, sleep *, false, /bin/true, nosuch-command"
 
 
 def config(**keys):
@@ -116,6 +116,8 @@ class ExecTest(unittest.TestCase):
                 "../bin/sh": "not allowed: ../bin/sh",
                 "/bin/date": "not allowed: /bin/date",
                 "date; rm -rf %s" % victim: "not allowed: date;",
+                "date -f /etc/passwd": "not allowed: date -f /etc/passwd",
+                "date -u": "not allowed: date -u",
                 "nosuch-command": "cannot run nosuch-command: not found in path",
                 "echo 'open": "error: unterminated quote",
                 "": "error: empty command",
@@ -242,7 +244,8 @@ class GrandchildTest(unittest.TestCase):
 
     def setUp(self):
         self.d = Daemon("[exec]\nenabled = yes\nlisten = 127.0.0.1:0\n"
-                        "allow = sh, echo\ntimeout = 1\n").start()
+                        "allow = sh *, echo *\nallow_interpreters = yes\n"
+                        "timeout = 1\n").start()
         self.addCleanup(self.d.__exit__)
         self.addr = self.d.addr("exec")[1]
 
@@ -264,7 +267,7 @@ class GrandchildTest(unittest.TestCase):
 
     def test_grandchild_in_the_group_is_killed_at_timeout(self):
         out, took = self.run_with_grandchild(
-            "sh -c 'sleep 31.25 & echo started'", "31.25")
+            "sh -c 'sleep 31.25 & echo started; sleep 30'", "31.25")
         self.assertEqual(out[0], b"started\n")
         self.assertEqual(out[-1], b"[timeout after 1 s]")
         self.assertLess(took, 4 * SLOW)
@@ -272,15 +275,70 @@ class GrandchildTest(unittest.TestCase):
         self.assertEqual(pids_with_arg("31.25"), [])
         self.assertEqual(children_of(self.d.proc.pid), [])
 
-    def test_grandchild_that_left_the_group_is_abandoned(self):
-        # setsid puts it beyond the group's kill: netdemo stops waiting for
-        # the pipe after SIGTERM and SIGKILL's grace, and reports.
+    def test_grandchild_that_left_the_group_is_killed_at_timeout(self):
+        # setsid puts it beyond the group's kill; it still ends with the job.
         out, took = self.run_with_grandchild(
-            "sh -c 'setsid sleep 32.25 & echo started'", "32.25")
+            "sh -c 'setsid sleep 32.25 & echo started; sleep 30'", "32.25")
         self.assertEqual(out[0], b"started\n")
         self.assertEqual(out[-1], b"[timeout after 1 s]")
         self.assertLess(took, 6 * SLOW)
+        time.sleep(0.2)
+        self.assertEqual(pids_with_arg("32.25"), [])
         self.assertEqual(children_of(self.d.proc.pid), [])
+
+    def test_what_a_job_left_ends_when_it_exits(self):
+        # The command exits at once; its setsid grandchild does not outlive
+        # it, so nothing runs on unseen by max_jobs.
+        out, took = self.run_with_grandchild(
+            "sh -c 'setsid sleep 33.25 & echo started'", "33.25")
+        self.assertEqual(out, [b"started\n", b"[exit 0]"])
+        self.assertEqual(pids_with_arg("33.25"), [])
+        out = run(self.addr, "sh -c 'setsid sh -c \"sleep 34.25 &\" & exit 3'")
+        self.assertEqual(out, [b"[exit 3]"])
+        time.sleep(0.2)
+        self.assertEqual(pids_with_arg("34.25"), [])
+
+
+class ExecLogTest(unittest.TestCase):
+    def test_refusal_cannot_forge_log_lines(self):
+        d = Daemon(config()).start()
+        self.addCleanup(d.__exit__)
+        addr = d.addr("exec")[1]
+        forged = (b"x\n2026-01-01 00:00:00.000 error: exec: ran rm -rf /"
+                  b"\x1b]0;pwned\x07\xc2\x9b2J\xff<0>caf\xc3\xa9")
+        self.assertEqual(run(addr, forged, single=True), [
+            b"not allowed: x\\n2026-01-01"])
+        line = d.wait_log(r"not allowed: x")
+        d.stop()
+        self.assertTrue(line.endswith("not allowed: x\\n2026-01-01"), line)
+        for text in d.snapshot():
+            self.assertFalse(text.startswith("2026-01-01 00:00:00.000"), text)
+            self.assertNotIn("\x1b", text)
+        # The whole word reaches the log escaped; UTF-8 stays readable.
+        d2 = Daemon(config()).start()
+        self.addCleanup(d2.__exit__)
+        run(d2.addr("exec")[1], forged.replace(b" ", b"_"), single=True)
+        line = d2.wait_log(r"not allowed: x")
+        self.assertIn("x\\n2026-01-01_00:00:00.000_error:_exec:_ran_rm_-rf_/"
+                      "\\x1b]0;pwned\\x07\\xc2\\x9b2J\\xff<0>café", line)
+
+
+class ExecChildTest(unittest.TestCase):
+    def test_children_have_no_new_privs(self):
+        d = Daemon("[exec]\nenabled = yes\nlisten = 127.0.0.1:0\n"
+                   "allow = cat /proc/self/status\n").start()
+        self.addCleanup(d.__exit__)
+        out = b"".join(run(d.addr("exec")[1], "cat /proc/self/status"))
+        self.assertIn(b"NoNewPrivs:\t1", out)
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root")
+    def test_group_root_is_refused(self):
+        d = Daemon("[exec]\nenabled = yes\nlisten = 127.0.0.1:0\n"
+                   "allow = date\nuser = nobody\ngroup = root\n")
+        self.addCleanup(d.__exit__)
+        rc, _, err = run_netdemo(["-t", "-c", d.config])
+        self.assertEqual(rc, 1, err)
+        self.assertIn("[exec] group: children may not run in group root", err)
 
 
 class ExecConfigTest(unittest.TestCase):
@@ -308,11 +366,41 @@ class ExecConfigTest(unittest.TestCase):
                             ("allow = date\ntimeout = 0\n", "[exec] timeout:"),
                             ("allow = date\nmax_jobs = 0\n", "[exec] max_jobs:"),
                             ("allow = date\ngroup = nogroup\n",
-                             "[exec] group: needs user as well")]:
+                             "[exec] group: needs user as well"),
+                            ("allow = date, sh\n", "[exec] allow: 'sh' is a"
+                             " shell, an interpreter or a runner"),
+                            ("allow = /bin/sh -c *\n", "[exec] allow:"
+                             " '/bin/sh' is a shell"),
+                            ("allow = env *\n", "[exec] allow: 'env' is a"),
+                            ("allow = date\npath = bin:/usr/bin\n",
+                             "[exec] path: 'bin' is not an absolute"),
+                            ("allow = date\nallow_from = ::1 127.0.0.1\n",
+                             "[exec] allow_from: '::1 127.0.0.1': a blank"
+                             " inside an entry"),
+                            ("allow = date\nlisten = 127.0.0.1:0 [::1]:0\n",
+                             "[exec] listen: '127.0.0.1:0 [::1]:0': a blank")]:
             with self.subTest(want=want):
                 rc, _, err = self.check(base + extra)
                 self.assertEqual(rc, 1)
                 self.assertIn(want, err)
+
+    def test_interpreters_when_the_admin_says_so(self):
+        rc, _, err = self.check("[exec]\nenabled = yes\nlisten = 127.0.0.1:0\n"
+                                "allow = sh -c uptime, /usr/local/bin/report\n"
+                                "allow_interpreters = yes\n")
+        self.assertEqual(rc, 0, err)
+        rc, _, err = self.check("[exec]\nenabled = yes\nlisten = 127.0.0.1:0\n"
+                                "allow = /usr/local/bin/report\n")
+        self.assertEqual(rc, 0, err)
+
+    def test_warns_on_world_writable_path(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            os.chmod(tmp, 0o777)
+            rc, _, err = self.check("[exec]\nenabled = yes\nlisten = "
+                                    "127.0.0.1:0\nallow = date\npath = "
+                                    "%s:/usr/bin:/bin\n" % tmp)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("path: %s is world-writable" % tmp, err)
 
     def test_warns_beyond_loopback(self):
         rc, _, err = self.check("[exec]\nenabled = yes\nlisten = 0.0.0.0:0\n"

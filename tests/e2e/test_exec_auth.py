@@ -26,7 +26,7 @@ def sign(cmd, key=KEY, when=None, mac_over=None):
 
 
 def config(key_file):
-    return ("[exec]\nenabled = yes\nlisten = 127.0.0.1:0\nallow = echo, date\n"
+    return ("[exec]\nenabled = yes\nlisten = 127.0.0.1:0\nallow = echo *, date\n"
             "key_file = %s\n" % key_file)
 
 
@@ -57,6 +57,9 @@ class ExecAuthTest(unittest.TestCase):
         self.d.write("netdemo.ini", config(key_file or self.key))
         self.d.env.update(env or {})
         self.d.start()
+        # Nothing signed in the second the daemon started is taken (a
+        # restart forgets what ran): sign from the next second on.
+        time.sleep(1.0 - time.time() % 1.0 + 0.01)
         return self.d.addr("exec")[1]
 
     def test_signed_request_runs_and_unsigned_ones_are_dropped(self):
@@ -85,13 +88,32 @@ class ExecAuthTest(unittest.TestCase):
         self.assertTrue(silent(addr, req))
         self.assertTrue(silent(addr, sign("date", when=time.time() - 45)))
         self.assertTrue(silent(addr, sign("date", when=time.time() + 45)))
-        # 20 s off is within the window.
-        self.assertRegex(run(addr, sign("date", when=time.time() - 20))[-1],
+        # 20 s off is within the window (ahead: the daemon just started).
+        self.assertRegex(run(addr, sign("date", when=time.time() + 20))[-1],
                          rb"^\[exit 0\]$")
         stats = self.d.stats("exec")
         self.assertEqual(stats["dropped_auth_replayed"], 1)
         self.assertEqual(stats["dropped_auth_stale"], 2)
         self.assertEqual(stats["runs"], 2)
+
+    def test_request_signed_before_the_start_is_dropped(self):
+        # Captured before a restart, replayed after it: the replay memory
+        # is new, so the daemon refuses what was signed before it started.
+        before = time.time() - 1
+        addr = self.start()
+        self.assertTrue(silent(addr, sign("date", when=before)))
+        self.assertEqual(self.d.stats("exec")["dropped_auth_stale"], 1)
+        self.assertRegex(run(addr, sign("date"))[-1], rb"^\[exit 0\]$")
+
+    def test_oversize_datagrams_get_no_answer_unless_signed(self):
+        addr = self.start()
+        # An answer would tell a prober that exec listens there.
+        self.assertTrue(silent(addr, "x" * 2000))
+        self.assertTrue(silent(addr, "v1 %d %s %s" % (time.time(), "0" * 64,
+                                                      "echo " + "a" * 2000)))
+        self.assertEqual(run(addr, sign("echo " + "a" * 1100), single=True),
+                         [b"error: request too long"])
+        self.assertEqual(run(addr, sign("echo fits"))[0], b"fits\n")
 
     def test_cli_signs_with_key_file(self):
         addr = self.start()

@@ -119,7 +119,7 @@ class LoadTest(unittest.TestCase):
     def test_hostile_datagrams_at_every_udp_service(self):
         d = Daemon("[dict]\nlisten = 127.0.0.1:0\nfile = w.txt\n"
                    "[chat]\nlisten = 127.0.0.1:0\n"
-                   "[exec]\nenabled = yes\nlisten = 127.0.0.1:0\nallow = echo\n",
+                   "[exec]\nenabled = yes\nlisten = 127.0.0.1:0\nallow = echo *\n",
                    {"w.txt": "apple:苹果\n"}).start()
         self.addCleanup(d.__exit__)
         rng = random.Random(862)

@@ -85,7 +85,8 @@ class NotifyTest(unittest.TestCase):
 
     def test_watchdog_and_children_see_no_notify_variables(self):
         n, d = self.start("[exec]\nenabled = yes\nlisten = 127.0.0.1:0\n"
-                          "allow = env\npath = /usr/bin:/bin\n",
+                          "allow = env\nallow_interpreters = yes\n"
+                          "path = /usr/bin:/bin\n",
                           WATCHDOG_USEC="200000")
         n.expect("WATCHDOG=1", timeout=2)
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:

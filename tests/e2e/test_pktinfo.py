@@ -69,7 +69,7 @@ allow_from = 127.0.0.0/8
 [exec]
 enabled = yes
 listen = 0.0.0.0:0
-allow = echo
+allow = echo *
 """
 
 

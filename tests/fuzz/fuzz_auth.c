@@ -18,7 +18,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *req = malloc(size ? size : 1);
 	enum auth_verdict v;
 
-	if (req == NULL || (replay == NULL && (replay = auth_replay_new()) == NULL))
+	if (req == NULL || (replay == NULL && (replay = auth_replay_new(0)) == NULL))
 		abort();
 	memcpy(req, data, size);	/* an exact-size copy: ASan sees overreads */
 	v = auth_verify(&key, replay, req, size, 1800000000, &cmd, &cmdlen);

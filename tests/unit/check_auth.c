@@ -20,7 +20,7 @@ static void
 setup(void)
 {
 	memset(key_bytes, 'k', sizeof key_bytes);
-	ck_assert_ptr_nonnull(replay = auth_replay_new());
+	ck_assert_ptr_nonnull(replay = auth_replay_new(0));
 }
 
 static void
@@ -60,6 +60,25 @@ START_TEST(test_time_window)
 	ck_assert_int_eq(verify(sign("a", NOW + 30), NOW), AUTH_OK);
 	ck_assert_int_eq(verify(sign("a", NOW - 31), NOW), AUTH_STALE);
 	ck_assert_int_eq(verify(sign("a", NOW + 31), NOW), AUTH_STALE);
+}
+END_TEST
+
+/* A restart forgets what ran: nothing signed up to its second is taken. */
+START_TEST(test_nothing_signed_before_the_start)
+{
+	struct auth_replay *fresh = auth_replay_new(NOW);
+
+	ck_assert_ptr_nonnull(fresh);
+	sign("date", NOW - 5);
+	ck_assert_int_eq(auth_verify(&key, fresh, req, strlen(req), NOW + 1,
+	    &cmd, &cmdlen), AUTH_STALE);
+	sign("date", NOW);
+	ck_assert_int_eq(auth_verify(&key, fresh, req, strlen(req), NOW + 1,
+	    &cmd, &cmdlen), AUTH_STALE);
+	sign("date", NOW + 1);
+	ck_assert_int_eq(auth_verify(&key, fresh, req, strlen(req), NOW + 1,
+	    &cmd, &cmdlen), AUTH_OK);
+	auth_replay_free(fresh);
 }
 END_TEST
 
@@ -158,6 +177,7 @@ auth_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_sign_then_verify);
 	tcase_add_test(tc, test_time_window);
+	tcase_add_test(tc, test_nothing_signed_before_the_start);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_bad_mac);
 	tcase_add_test(tc, test_replay_memory_is_bounded);

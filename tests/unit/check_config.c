@@ -280,6 +280,48 @@ START_TEST(test_long_section_name_validates)
 }
 END_TEST
 
+/* "A B" is a missing comma, not A: listen and allow_from say so. */
+START_TEST(test_blank_inside_an_entry_is_an_error)
+{
+	ck_assert_ptr_null(validate(ini("echo:listen",
+	    "127.0.0.1:7 127.0.0.1:8", NULL)));
+	ck_assert(collected_has(&col, "/etc/nd/netdemo.ini: [echo] listen:"
+	    " '127.0.0.1:7 127.0.0.1:8': a blank inside an entry"));
+	ck_assert_ptr_null(validate(ini("echo:listen", "127.0.0.1:7",
+	    "echo:allow_from", " ::1 127.0.0.1 , 10.0.0.0/8", NULL)));
+	ck_assert(collected_has(&col, "[echo] allow_from: '::1 127.0.0.1': a"
+	    " blank inside an entry"));
+}
+END_TEST
+
+/* exec's allow entries are command lines: their blanks are kept. */
+START_TEST(test_exec_allow_entries_are_command_lines)
+{
+	struct config *conf = validate(ini("exec:enabled", "yes",
+	    "exec:listen", "127.0.0.1:0", "exec:allow", " date -u , df  -h ",
+	    NULL));
+
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_uint_eq(conf->svcs[0].allow.n, 2);
+	ck_assert_str_eq(conf->svcs[0].allow.v[0], "date -u");
+	ck_assert_str_eq(conf->svcs[0].allow.v[1], "df  -h");
+	config_free(conf);
+	ck_assert_ptr_null(validate(ini("exec:enabled", "yes",
+	    "exec:listen", "127.0.0.1:0", "exec:allow", "date, sh", NULL)));
+	ck_assert(collected_has(&col, "[exec] allow: 'sh' is a shell, an"
+	    " interpreter or a runner of other programs"));
+	conf = validate(ini("exec:enabled", "yes", "exec:listen", "127.0.0.1:0",
+	    "exec:allow", "date, sh", "exec:allow_interpreters", "yes", NULL));
+	ck_assert_ptr_nonnull(conf);
+	config_free(conf);
+	ck_assert_ptr_null(validate(ini("exec:enabled", "yes",
+	    "exec:listen", "127.0.0.1:0", "exec:allow", "date",
+	    "exec:path", "bin:/usr/bin", NULL)));
+	ck_assert(collected_has(&col, "[exec] path: 'bin' is not an absolute"
+	    " directory"));
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -300,6 +342,8 @@ config_suite(void)
 	tcase_add_test(tc, test_no_enabled_service);
 	tcase_add_test(tc, test_global_section);
 	tcase_add_test(tc, test_every_error_reported);
+	tcase_add_test(tc, test_blank_inside_an_entry_is_an_error);
+	tcase_add_test(tc, test_exec_allow_entries_are_command_lines);
 	tcase_add_test(tc, test_long_section_name_validates);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("scan");

@@ -114,19 +114,130 @@ START_TEST(test_allowlist_entries)
 }
 END_TEST
 
+/* Splits req and matches it against entries (n of them). */
+static enum allow_verdict
+match(const char *const *entries, size_t n, const char *req)
+{
+	struct strlist list = { (char **)entries, n };
+	struct allowlist l;
+	char err[256];
+	enum allow_verdict v;
+
+	ck_assert_int_eq(allowlist_parse(&list, 0, &l, err, sizeof err), 0);
+	ck_assert_int_ge(split(req), 1);
+	v = allowlist_match(&l, argv);
+	allowlist_free(&l);
+	return v;
+}
+
 START_TEST(test_allowlist_match_is_exact)
 {
-	char *v[] = { "date", "/bin/echo" };
-	struct strlist allow = { v, 2 };
+	static const char *const v[] = { "date", "/bin/echo" };
 
-	ck_assert(allowlist_match(&allow, "date"));
-	ck_assert(allowlist_match(&allow, "/bin/echo"));
-	ck_assert(!allowlist_match(&allow, "/bin/date"));
-	ck_assert(!allowlist_match(&allow, "echo"));
-	ck_assert(!allowlist_match(&allow, "dat"));
-	ck_assert(!allowlist_match(&allow, "date "));
-	ck_assert(!allowlist_match(&allow, "../bin/date"));
-	ck_assert(!allowlist_match(&allow, ""));
+	ck_assert_int_eq(match(v, 2, "date"), ALLOW_OK);
+	ck_assert_int_eq(match(v, 2, "/bin/echo"), ALLOW_OK);
+	ck_assert_int_eq(match(v, 2, "/bin/date"), ALLOW_NO_PROGRAM);
+	ck_assert_int_eq(match(v, 2, "echo"), ALLOW_NO_PROGRAM);
+	ck_assert_int_eq(match(v, 2, "dat"), ALLOW_NO_PROGRAM);
+	ck_assert_int_eq(match(v, 2, "'date '"), ALLOW_NO_PROGRAM);
+	ck_assert_int_eq(match(v, 2, "../bin/date"), ALLOW_NO_PROGRAM);
+	ck_assert_int_eq(match(v, 2, "''"), ALLOW_NO_PROGRAM);
+}
+END_TEST
+
+/* "date" is date alone: -f FILE would print any file it can read. */
+START_TEST(test_allowlist_arguments_are_part_of_the_entry)
+{
+	static const char *const v[] = { "date", "date -u", "df -h",
+	    "ping -c 1 *", "echo 'a b'" };
+
+	ck_assert_int_eq(match(v, 5, "date"), ALLOW_OK);
+	ck_assert_int_eq(match(v, 5, "date -u"), ALLOW_OK);
+	ck_assert_int_eq(match(v, 5, "date  '-u'"), ALLOW_OK);
+	ck_assert_int_eq(match(v, 5, "date -f /etc/passwd"), ALLOW_NO_ARGS);
+	ck_assert_int_eq(match(v, 5, "date -u -f /etc/passwd"), ALLOW_NO_ARGS);
+	ck_assert_int_eq(match(v, 5, "df"), ALLOW_NO_ARGS);
+	ck_assert_int_eq(match(v, 5, "df -h /"), ALLOW_NO_ARGS);
+	ck_assert_int_eq(match(v, 5, "ping -c 1"), ALLOW_OK);
+	ck_assert_int_eq(match(v, 5, "ping -c 1 ::1 x"), ALLOW_OK);
+	ck_assert_int_eq(match(v, 5, "ping -c 2 ::1"), ALLOW_NO_ARGS);
+	ck_assert_int_eq(match(v, 5, "ping"), ALLOW_NO_ARGS);
+	ck_assert_int_eq(match(v, 5, "echo \"a b\""), ALLOW_OK);
+	ck_assert_int_eq(match(v, 5, "echo a b"), ALLOW_NO_ARGS);
+}
+END_TEST
+
+static int
+parse_one(const char *entry, int runners_ok, char *err, size_t errlen)
+{
+	const char *v[] = { entry };
+	struct strlist list = { (char **)v, 1 };
+	struct allowlist l;
+
+	if (allowlist_parse(&list, runners_ok, &l, err, errlen) == -1)
+		return -1;
+	allowlist_free(&l);
+	return 0;
+}
+
+START_TEST(test_allowlist_refuses_shells_and_runners)
+{
+	static const char *const bad[] = { "sh", "/bin/sh", "bash -c id",
+	    "python3", "python3.11", "/usr/bin/perl", "env", "xargs *",
+	    "find / *", "busybox", "awk", "sudo ls", "timeout 5 date",
+	    "setsid *", "nice", "ssh" };
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_msg(parse_one(bad[i], 0, err, sizeof err) == -1,
+		    "%s accepted", bad[i]);
+		ck_assert_ptr_nonnull(strstr(err, "interpreter"));
+		ck_assert_int_eq(parse_one(bad[i], 1, err, sizeof err), 0);
+	}
+	/* The admin's own script, and names that only start like one. */
+	ck_assert_int_eq(parse_one("/usr/local/bin/report", 0, err,
+	    sizeof err), 0);
+	ck_assert_int_eq(parse_one("shred", 0, err, sizeof err), 0);
+	ck_assert_int_eq(parse_one("envsubst", 0, err, sizeof err), 0);
+	ck_assert_int_eq(parse_one("date -u", 0, err, sizeof err), 0);
+	ck_assert_int_eq(parse_one("../bin/date", 0, err, sizeof err), -1);
+	ck_assert_int_eq(parse_one("date 'x", 0, err, sizeof err), -1);
+	ck_assert_int_eq(parse_one(" *", 0, err, sizeof err), -1);
+}
+END_TEST
+
+START_TEST(test_path_dirs_are_absolute)
+{
+	char err[256];
+
+	ck_assert_int_eq(allowlist_path_check("/usr/bin:/bin", err,
+	    sizeof err), 0);
+	ck_assert_int_eq(allowlist_path_check("bin:/usr/bin", err,
+	    sizeof err), -1);
+	ck_assert_str_eq(err, "'bin' is not an absolute directory");
+	ck_assert_int_eq(allowlist_path_check("/bin::/usr/bin", err,
+	    sizeof err), -1);
+	ck_assert_int_eq(allowlist_path_check("/bin:", err, sizeof err), -1);
+	ck_assert_int_eq(allowlist_path_check("", err, sizeof err), -1);
+	ck_assert_int_eq(allowlist_path_check(".", err, sizeof err), -1);
+}
+END_TEST
+
+START_TEST(test_join_quotes_what_needs_it)
+{
+	char out[64];
+
+	ck_assert_int_eq(split("date -f /etc/passwd"), 3);
+	words_join(argv, out, sizeof out);
+	ck_assert_str_eq(out, "date -f /etc/passwd");
+	ck_assert_int_eq(split("echo 'a b' '' \"it's\""), 4);
+	words_join(argv, out, sizeof out);
+	ck_assert_str_eq(out, "echo 'a b' '' \"it's\"");
+	ck_assert_int_eq(split("echo aaaaaaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"), 3);
+	words_join(argv, out, 32);
+	ck_assert_uint_lt(strlen(out), 32);
+	ck_assert_ptr_nonnull(strstr(out, "..."));
 }
 END_TEST
 
@@ -160,6 +271,10 @@ words_suite(void)
 	tcase_add_test(tc, test_too_many_words);
 	tcase_add_test(tc, test_allowlist_entries);
 	tcase_add_test(tc, test_allowlist_match_is_exact);
+	tcase_add_test(tc, test_allowlist_arguments_are_part_of_the_entry);
+	tcase_add_test(tc, test_allowlist_refuses_shells_and_runners);
+	tcase_add_test(tc, test_path_dirs_are_absolute);
+	tcase_add_test(tc, test_join_quotes_what_needs_it);
 	tcase_add_test(tc, test_allowlist_resolve);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,0 +1,97 @@
+/*
+ * escape.c: text from the network or a file made safe for a log line or a
+ * terminal. Control bytes (below 0x20, 0x7f), the C1 controls U+0080-U+009F
+ * and bytes that are not valid UTF-8 become visible escapes (\n, \t, \r,
+ * \xNN for each byte), so a client cannot end a log line and forge the
+ * next, prefix a journal priority or send a terminal escape sequence;
+ * valid non-ASCII UTF-8 stays readable.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "escape.h"
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
+static size_t
+utf8_seq_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* The escape for control byte c: "\n", "\t", "\r" or "\xNN". */
+static int
+escape_byte(unsigned char c, char *buf, size_t len)
+{
+	switch (c) {
+	case '\n':
+		return snprintf(buf, len, "\\n");
+	case '\t':
+		return snprintf(buf, len, "\\t");
+	case '\r':
+		return snprintf(buf, len, "\\r");
+	default:
+		return snprintf(buf, len, "\\x%02x", c);
+	}
+}
+
+/*
+ * Writes in[0..n) escaped into out (always NUL-terminated when outlen > 0),
+ * cutting only between whole characters or escapes. Returns the length
+ * written.
+ */
+size_t
+escape_text(const char *in, size_t n, char *out, size_t outlen)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, off = 0, k, m;
+	char esc[16];
+	const char *piece;
+
+	if (outlen == 0)
+		return 0;
+	while (i < n) {
+		k = utf8_seq_len(s + i, n - i);
+		piece = in + i;
+		m = k;
+		/* C1 controls are U+0080-U+009F: 0xc2 0x80 to 0xc2 0x9f. */
+		if (k == 0 || (k == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
+			k = 1;
+			m = (size_t)escape_byte(s[i], esc, sizeof esc);
+			piece = esc;
+		} else if (k == 2 && s[i] == 0xc2 && s[i + 1] <= 0x9f) {
+			m = (size_t)escape_byte(s[i], esc, sizeof esc);
+			m += (size_t)escape_byte(s[i + 1], esc + m, sizeof esc - m);
+			piece = esc;
+		}
+		if (off + m >= outlen)
+			break;
+		memcpy(out + off, piece, m);
+		off += m;
+		i += k;
+	}
+	out[off] = '\0';
+	return off;
+}

@@ -1,0 +1,12 @@
+/* escape.h: control bytes and invalid UTF-8 as visible escapes (escape.c). */
+#ifndef NETDEMO_ESCAPE_H
+#define NETDEMO_ESCAPE_H
+
+#include <stddef.h>
+
+/* An escape is at most 4 bytes for each byte of input. */
+#define ESCAPE_MAX(n)	((n) * 4 + 1)
+
+size_t	escape_text(const char *, size_t, char *, size_t);
+
+#endif

@@ -1,0 +1,78 @@
+/* check_log.c: what the logger makes of text from the network or a file. */
+#include <check.h>
+#include <string.h>
+
+#include "escape.h"
+#include "run_suite.h"
+
+static char out[256];
+
+static const char *
+esc(const char *in, size_t n)
+{
+	escape_text(in, n, out, sizeof out);
+	return out;
+}
+
+#define ESC(s)	esc(s, sizeof s - 1)
+
+/* A newline would end the line and let the rest forge the next one. */
+START_TEST(test_controls_become_visible)
+{
+	ck_assert_str_eq(ESC("x\n2026-01-01 error: forged"),
+	    "x\\n2026-01-01 error: forged");
+	ck_assert_str_eq(ESC("a\tb\rc"), "a\\tb\\rc");
+	ck_assert_str_eq(ESC("\x1b]0;pwned\x07"), "\\x1b]0;pwned\\x07");
+	ck_assert_str_eq(ESC("del\x7f"), "del\\x7f");
+	ck_assert_str_eq(ESC("nul\0byte"), "nul\\x00byte");
+	ck_assert_str_eq(ESC("<0>emerg"), "<0>emerg");
+}
+END_TEST
+
+START_TEST(test_utf8_stays_readable_and_c1_does_not)
+{
+	ck_assert_str_eq(ESC("苹果 café"), "苹果 café");
+	/* U+009B is the one-byte CSI; U+0085 is NEL, a line end. */
+	ck_assert_str_eq(ESC("a\xc2\x9b" "2J\xc2\x85"), "a\\xc2\\x9b2J\\xc2\\x85");
+	ck_assert_str_eq(ESC("\xc2\xa0"), "\xc2\xa0");	/* U+00A0 is text */
+	/* Invalid: a lone continuation, an overlong, a surrogate, a cut one. */
+	ck_assert_str_eq(ESC("\x80"), "\\x80");
+	ck_assert_str_eq(ESC("\xc0\xaf"), "\\xc0\\xaf");
+	ck_assert_str_eq(ESC("\xed\xa0\x80"), "\\xed\\xa0\\x80");
+	ck_assert_str_eq(ESC("\xe8\x8b"), "\\xe8\\x8b");
+	ck_assert_str_eq(ESC("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");
+}
+END_TEST
+
+/* A full buffer cuts between characters, never inside an escape. */
+START_TEST(test_cut_between_whole_pieces)
+{
+	char small[6];
+
+	ck_assert_uint_eq(escape_text("abcd\ne", 6, small, sizeof small), 4);
+	ck_assert_str_eq(small, "abcd");
+	ck_assert_uint_eq(escape_text("abc苹", 6, small, sizeof small), 3);
+	ck_assert_str_eq(small, "abc");
+	ck_assert_uint_eq(escape_text("x", 1, small, 1), 0);
+	ck_assert_str_eq(small, "");
+}
+END_TEST
+
+static Suite *
+log_suite(void)
+{
+	Suite *s = suite_create("log");
+	TCase *tc = tcase_create("escape");
+
+	tcase_add_test(tc, test_controls_become_visible);
+	tcase_add_test(tc, test_utf8_stays_readable_and_c1_does_not);
+	tcase_add_test(tc, test_cut_between_whole_pieces);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return run_suite(log_suite());
+}
