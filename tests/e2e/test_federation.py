@@ -68,8 +68,14 @@ class FederationTest(unittest.TestCase):
                 % (self.redis.port, ttl, extra))
         d = Daemon(conf).start()
         self.addCleanup(d.__exit__)
+        self.addCleanup(self.clean_stop, d)
         d.wait_log(r"chat: federation up")
         return d
+
+    def clean_stop(self, d):
+        """Exit 0 (under valgrind: no leak, no memory error) unless killed."""
+        if d.proc.poll() is None:
+            self.assertEqual(d.stop(), 0, "\n".join(d.snapshot()[-20:]))
 
     def client(self, d):
         c = Client(d.addr("chat")[1])
