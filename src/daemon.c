@@ -57,6 +57,7 @@ daemon_init(struct daemon *d, struct config *conf)
 
 	memset(d, 0, sizeof *d);
 	d->conf = conf;
+	d->started = time(NULL);
 	notify_init(&d->notify);
 	/* A peer closing mid-write must cost an EPIPE, not the process. */
 	memset(&sa, 0, sizeof sa);

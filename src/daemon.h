@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "notify.h"
 
@@ -48,6 +49,8 @@ struct daemon {
 	LIST_HEAD(, child_watch) children;
 	struct reload		*reload;	/* a SIGHUP's plan in progress */
 	int			 stopping;
+	time_t			 started;	/* for uptime and start time */
+	uint64_t		 reloads_ok, reloads_failed;
 };
 
 int	daemon_init(struct daemon *, struct config *);

@@ -174,6 +174,7 @@ reload_free(struct reload *r)
 static void
 reload_failed(struct daemon *d, const char *err)
 {
+	d->reloads_failed++;
 	log_errorx("reload failed, still running the configuration loaded"
 	    " before: %s", err);
 	notify_send(&d->notify, "READY=1\nSTATUS=reload failed, running the"
@@ -183,6 +184,7 @@ reload_failed(struct daemon *d, const char *err)
 static void
 reload_done(struct daemon *d)
 {
+	d->reloads_ok++;
 	log_notice("reloaded: %zu service%s", d->nsvcs, d->nsvcs == 1 ? "" : "s");
 	daemon_notify_running(d);
 }

@@ -11,6 +11,7 @@ static const struct service *const kinds[] = {
 	&svc_dict,
 	&svc_echo,
 	&svc_exec,
+	&svc_metrics,
 	&svc_stats,
 };
 

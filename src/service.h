@@ -52,6 +52,7 @@ extern const struct service svc_chat;
 extern const struct service svc_dict;
 extern const struct service svc_echo;
 extern const struct service svc_exec;
+extern const struct service svc_metrics;
 extern const struct service svc_stats;
 
 const struct service	*service_find(const char *);

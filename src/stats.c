@@ -1,7 +1,10 @@
 /*
  * stats.c: one snapshot of every service's counters, plus totals summed by
- * counter name across services. SIGUSR1 logs it a line per service; the
- * stats service sends it as "service.counter value" lines.
+ * counter name across services (where a sum means something: never for
+ * timestamps), and the daemon's own lines (reloads, start time). SIGUSR1
+ * logs it a line per service; the stats service sends it as
+ * "service.counter value" lines; the metrics service renders it for
+ * Prometheus.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +12,9 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "build_config.h"
 #include "log.h"
+#include "metrics_map.h"
 #include "service.h"
 #include "stats.h"
 
@@ -17,36 +22,56 @@ void
 stats_put(struct stats *st, const char *svc, const char *key, uint64_t value)
 {
 	if (st->n < STATS_MAX)
-		st->e[st->n++] = (struct stats_entry){ svc, key, value };
+		st->e[st->n++] = (struct stats_entry){ svc, key, value, NULL };
 }
 
-/* Adds a "total" entry per counter name (keys are static strings). */
+/* Adds a "total" entry per summable counter name (keys are static strings). */
 static void
 stats_add_totals(struct stats *st)
 {
 	size_t i, j, n = st->n;
 
 	for (i = 0; i < n; i++) {
+		if (!metrics_map_find(st->e[i].key).summable)
+			continue;
 		for (j = n; j < st->n; j++)
 			if (strcmp(st->e[j].key, st->e[i].key) == 0)
 				break;
 		if (j < st->n)
 			st->e[j].value += st->e[i].value;
 		else
-			stats_put(st, "total", st->e[i].key, st->e[i].value);
+			stats_put(st, STATS_TOTAL, st->e[i].key, st->e[i].value);
 	}
+}
+
+/* The daemon's own lines, as of now (Unix time). */
+void
+stats_put_daemon(struct daemon *d, struct stats *st, time_t now)
+{
+	stats_put(st, STATS_DAEMON, "reloads_ok", d->reloads_ok);
+	stats_put(st, STATS_DAEMON, "reloads_failed", d->reloads_failed);
+	stats_put(st, STATS_DAEMON, "start_time_seconds", (uint64_t)d->started);
+	stats_put(st, STATS_DAEMON, "uptime_seconds",
+	    now > d->started ? (uint64_t)(now - d->started) : 0);
 }
 
 void
 stats_collect(struct daemon *d, struct stats *st)
 {
-	size_t i;
+	size_t i, first;
 
 	st->n = 0;
-	for (i = 0; i < d->nsvcs; i++)
-		if (d->svcs[i].conf->kind->stats != NULL)
-			d->svcs[i].conf->kind->stats(d->svcs[i].state, st);
+	st->version = NETDEMO_VERSION;
+	for (i = 0; i < d->nsvcs; i++) {
+		if (d->svcs[i].conf->kind->stats == NULL)
+			continue;
+		first = st->n;
+		d->svcs[i].conf->kind->stats(d->svcs[i].state, st);
+		for (; first < st->n; first++)
+			st->e[first].kind = d->svcs[i].conf->kind->kind;
+	}
 	stats_add_totals(st);
+	stats_put_daemon(d, st, time(NULL));
 }
 
 /* Writes "svc.key value" lines into buf; returns the length. */
@@ -63,6 +88,10 @@ stats_format(const struct stats *st, char *buf, size_t len)
 			break;
 		off += (size_t)n;
 	}
+	n = snprintf(buf + off, len - off, "%s.version %s\n", STATS_DAEMON,
+	    st->version);
+	if (off < len && n > 0 && (size_t)n < len - off)
+		off += (size_t)n;
 	return off;
 }
 
@@ -74,7 +103,7 @@ stats_log(struct daemon *d)
 	char line[1024];
 	size_t i = 0, off;
 	const char *svc;
-	int n;
+	int n, daemon;
 
 	if (st == NULL) {
 		log_warnx("stats: out of memory");
@@ -90,7 +119,10 @@ stats_log(struct daemon *d)
 			if (n > 0 && (size_t)n < sizeof line - off)
 				off += (size_t)n;
 		}
-		log_notice("stats: %s:%s", svc, line);
+		daemon = st->e[i - 1].kind == NULL &&
+		    strcmp(svc, STATS_DAEMON) == 0;
+		log_notice("stats: %s:%s%s%s", svc, line,
+		    daemon ? " version=" : "", daemon ? st->version : "");
 	}
 	free(st);
 }

@@ -69,6 +69,7 @@ struct svc_echo {
 	size_t			 nconns;
 	struct conn_limit	 per_source;
 	uint64_t		 accepted, refused, timed_out, bytes, denied;
+	uint64_t		 bytes_out;	/* queued to echo back */
 	uint64_t		 refused_source;
 	struct log_limit	 deny_log;
 	int			 stopping;
@@ -173,6 +174,7 @@ echo_pump(struct echo_conn *c, struct evbuffer *out, int *eof)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		}
 		c->s->bytes += (uint64_t)n;
+		c->s->bytes_out += (uint64_t)n;
 		w = 0;
 		if (evbuffer_get_length(out) == 0 &&
 		    (w = send(fd, buf, (size_t)n, MSG_NOSIGNAL)) == -1) {
@@ -534,6 +536,7 @@ echo_stats(void *arg, struct stats *st)
 	stats_put(st, s->conf->name, "closed_timeout", s->timed_out);
 	stats_put(st, s->conf->name, "refused_allow_from", s->denied);
 	stats_put(st, s->conf->name, "bytes_in", s->bytes);
+	stats_put(st, s->conf->name, "bytes_out", s->bytes_out);
 }
 
 const struct service svc_echo = {

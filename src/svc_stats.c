@@ -215,6 +215,7 @@ stats_stats(void *arg, struct stats *st)
 	struct svc_stats *s = arg;
 
 	stats_put(st, s->conf->name, "connections_accepted", s->served);
+	stats_put(st, s->conf->name, "connections", s->nconns);
 }
 
 const struct service svc_stats = {

@@ -377,8 +377,10 @@ class ExecConfigTest(unittest.TestCase):
                             ("allow = date\nallow_from = ::1 127.0.0.1\n",
                              "[exec] allow_from: '::1 127.0.0.1': a blank"
                              " inside an entry"),
-                            ("allow = date\nlisten = 127.0.0.1:0 [::1]:0\n",
-                             "[exec] listen: '127.0.0.1:0 [::1]:0': a blank")]:
+                            # base has exec's listen: a second one is a
+                            # repeated key, so echo's listen shows this one
+                            ("allow = date\n[echo]\nlisten = 127.0.0.1:0 [::1]:0\n",
+                             "[echo] listen: '127.0.0.1:0 [::1]:0': a blank")]:
             with self.subTest(want=want):
                 rc, _, err = self.check(base + extra)
                 self.assertEqual(rc, 1)
