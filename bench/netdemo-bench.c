@@ -10,6 +10,11 @@
  *   netdemo-bench chat HOST:PORT MEMBERS SECONDS
  *	MEMBERS sockets join; one of them sends, and the next message goes
  *	once every member has it (or 200 ms passed): deliveries per second.
+ *   netdemo-bench fedchat HOST:PORT HOST2:PORT2 MEMBERS SECONDS
+ *	MEMBERS join each of two federated chat instances; members of the
+ *	first take turns to send, the next message goes once all have it:
+ *	deliveries per second, and the latency of a delivery on the sender's
+ *	instance (local) and on the other one (cross).
  *   netdemo-bench hold HOST:PORT CONNS SECONDS
  *	opens CONNS echo connections, echoes one byte on each, holds them.
  *
@@ -348,6 +353,75 @@ bench_chat(const struct sockaddr_in *sin, int members, double secs)
 	return 0;
 }
 
+static void
+drain(struct peer *m, int members)
+{
+	char buf[256];
+	int i;
+
+	for (i = 0; i < members; i++)
+		while (recv(m[i].fd, buf, sizeof buf, 0) > 0)
+			;
+}
+
+static int
+bench_fedchat(const struct sockaddr_in *a, const struct sockaddr_in *b,
+    int members, double secs)
+{
+	struct sample_set local = { malloc(MAX_SAMPLES * sizeof(uint32_t)), 0 };
+	struct sample_set cross = { malloc(MAX_SAMPLES * sizeof(uint32_t)), 0 };
+	struct peer *m = calloc((size_t)members * 2, sizeof *m);
+	struct epoll_event evs[256];
+	uint64_t deliveries = 0, lost = 0, round = 0;
+	int64_t start, end, sent_at, t;
+	int ep = epoll_create1(0), i, n, got = 0, all = members * 2;
+	char buf[2048];
+
+	if (local.us == NULL || cross.us == NULL || m == NULL || ep == -1)
+		die("setup");
+	chat_join(m, members, a);
+	chat_join(m + members, members, b);
+	usleep(200000);
+	drain(m, all);
+	for (i = 0; i < all; i++)
+		if (watch(ep, m[i].fd, EPOLLIN, &m[i]) == -1)
+			die("epoll_ctl");
+	start = now_ns();
+	end = start + (int64_t)(secs * 1e9);
+	sent_at = now_ns();
+	send(m[0].fd, "hello everyone", 14, 0);
+	while (now_ns() < end) {
+		n = epoll_wait(ep, evs, 256, 10);
+		for (i = 0; i < n; i++) {
+			struct peer *p = evs[i].data.ptr;
+
+			while (recv(p->fd, buf, sizeof buf, 0) > 0) {
+				t = now_ns() - sent_at;
+				record(p < m + members ? &local : &cross, t);
+				deliveries++;
+				got++;
+			}
+		}
+		if (got >= all || now_ns() - sent_at > UDP_LOST_NS) {
+			if (got < all)
+				lost += (uint64_t)(all - got);
+			round++;
+			got = 0;
+			sent_at = now_ns();
+			send(m[round % (uint64_t)members].fd, "hello everyone", 14, 0);
+		}
+	}
+	qsort(local.us, local.n, sizeof *local.us, cmp_u32);
+	qsort(cross.us, cross.n, sizeof *cross.us, cmp_u32);
+	printf("ops=%llu ops_per_s=%.0f local_p50_us=%u local_p99_us=%u"
+	    " cross_p50_us=%u cross_p99_us=%u lost=%llu\n",
+	    (unsigned long long)deliveries,
+	    (double)deliveries / ((double)(now_ns() - start) / 1e9),
+	    pct(&local, 0.5), pct(&local, 0.99), pct(&cross, 0.5),
+	    pct(&cross, 0.99), (unsigned long long)lost);
+	return 0;
+}
+
 static int
 bench_hold(const struct sockaddr_in *sin, int conns, double secs)
 {
@@ -386,6 +460,12 @@ main(int argc, char **argv)
 		    argc - 5);
 	if (strcmp(argv[1], "chat") == 0)
 		return bench_chat(&sin, atoi(argv[3]), atof(argv[4]));
+	if (strcmp(argv[1], "fedchat") == 0 && argc == 6) {
+		struct sockaddr_in sin2;
+
+		parse_addr(argv[3], &sin2);
+		return bench_fedchat(&sin, &sin2, atoi(argv[4]), atof(argv[5]));
+	}
 	if (strcmp(argv[1], "hold") == 0)
 		return bench_hold(&sin, atoi(argv[3]), atof(argv[4]));
 	fprintf(stderr, "netdemo-bench: bad arguments\n");

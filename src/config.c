@@ -26,6 +26,8 @@
 /* Keys every service section may hold. */
 static const struct conf_key common_keys[] = {
 	{ "listen", CONF_LISTEN, NULL, 0, 0, offsetof(struct svc_conf, listen) },
+	{ "reuseport", CONF_BOOL, "no", 0, 0,
+	    offsetof(struct svc_conf, reuseport) },
 	CONF_KEY_END
 };
 

@@ -86,6 +86,11 @@ struct svc_conf {
 	char			*user;
 	char			*group;
 	char			*key_file;	/* exec: "" when requests are unsigned */
+	int			 reuseport;	/* any listener: SO_REUSEPORT */
+	char			*federation;	/* chat: redis://..., "" off */
+	char			*room;		/* chat: "" the section name */
+	unsigned		 presence_ttl;	/* chat */
+	char			*federation_password; /* chat: "" no AUTH */
 };
 
 struct config {

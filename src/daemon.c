@@ -83,6 +83,7 @@ daemon_init(struct daemon *d, struct config *conf)
 	d->ctx.base = d->base;
 	d->ctx.udp_ports = &d->udp_ports;
 	d->ctx.children = &d->children;
+	d->ctx.notify = &d->notify;
 	d->ctx.owner = d;
 	d->ctx.drained = service_drained_cb;
 	d->ctx.staged = reload_staged_cb;

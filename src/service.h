@@ -29,10 +29,13 @@ struct udp_ports;
  * What the core lends every instance. Services call nothing in daemon.c:
  * what they tell the daemon goes through these callbacks, which it fills.
  */
+struct notify;
+
 struct svc_ctx {
 	struct event_base	*base;
 	struct udp_ports	*udp_ports;	/* bound by our UDP services */
 	struct child_watches	*children;	/* reaped on SIGCHLD */
+	struct notify		*notify;	/* the service manager's STATUS= */
 	void			*owner;		/* the callbacks' first argument */
 	/* In-flight work ended (after stop, the last one ends the loop). */
 	void			(*drained)(void *);

@@ -16,7 +16,8 @@
 #define LISTEN_BACKLOG	1024
 
 static int
-sock_open(const struct addr *a, int type, char *err, size_t errlen)
+sock_open(const struct addr *a, int type, int reuseport, char *err,
+    size_t errlen)
 {
 	int fd, on = 1;
 	char name[ADDR_STRLEN];
@@ -30,7 +31,9 @@ sock_open(const struct addr *a, int type, char *err, size_t errlen)
 	}
 	if ((sa->sa_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &on, sizeof on) == -1) || (type == SOCK_STREAM &&
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)) {
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1) ||
+	    (reuseport &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) == -1)) {
 		snprintf(err, errlen, "%s: setsockopt: %s", name, strerror(errno));
 		close(fd);
 		return -1;
@@ -44,16 +47,17 @@ sock_open(const struct addr *a, int type, char *err, size_t errlen)
 	return fd;
 }
 
+/* reuseport: share the port with other sockets of this user (SO_REUSEPORT). */
 int
-sock_bind_udp(const struct addr *a, char *err, size_t errlen)
+sock_bind_udp(const struct addr *a, int reuseport, char *err, size_t errlen)
 {
-	return sock_open(a, SOCK_DGRAM, err, errlen);
+	return sock_open(a, SOCK_DGRAM, reuseport, err, errlen);
 }
 
 int
-sock_listen_tcp(const struct addr *a, char *err, size_t errlen)
+sock_listen_tcp(const struct addr *a, int reuseport, char *err, size_t errlen)
 {
-	return sock_open(a, SOCK_STREAM, err, errlen);
+	return sock_open(a, SOCK_STREAM, reuseport, err, errlen);
 }
 
 /* The port fd is bound to (the kernel's choice for port 0), or 0. */

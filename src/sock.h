@@ -6,8 +6,8 @@
 
 #include "addr.h"
 
-int	 sock_bind_udp(const struct addr *, char *, size_t);
-int	 sock_listen_tcp(const struct addr *, char *, size_t);
+int	 sock_bind_udp(const struct addr *, int, char *, size_t);
+int	 sock_listen_tcp(const struct addr *, int, char *, size_t);
 char	*sock_local_name(int, char *, size_t);
 uint16_t sock_local_port(int);
 

@@ -9,6 +9,11 @@
  * message; a member that cannot take it (EAGAIN) does not stop the rest.
  * Members idle for idle_timeout are dropped, and so is a member whose port
  * answers ICMP port unreachable (read from the socket's error queue).
+ *
+ * With federation (chat_fed.c), every line also goes once to the other
+ * instances of the room over Redis, theirs come to our members, and who
+ * and nick look at the whole room; while Redis is away, the local members
+ * go on as before.
  */
 #include <event2/event.h>
 #include <stdio.h>
@@ -17,12 +22,13 @@
 #include <time.h>
 
 #include "chat_cmd.h"
+#include "chat_fed.h"
 #include "chat_members.h"
 #include "config.h"
 #include "hash.h"
 #include "clock.h"
-#include "service.h"
 #include "log.h"
+#include "notify.h"
 #include "service.h"
 #include "stats.h"
 #include "udp.h"
@@ -40,6 +46,10 @@ struct svc_chat {
 	const struct svc_conf	*staged_conf;	/* prepared by a reload */
 	char			*staged_msg;
 	uint64_t		 relayed, deliveries;
+	struct chat_fed		*fed;		/* NULL: not federated */
+	struct chat_fed		*staged_fed;
+	uint64_t		 fed_id;	/* this instance, across reloads */
+	uint64_t		 fed_deliveries;
 	struct log_limit	 join_log, leave_log;	/* a datagram's doing */
 };
 
@@ -52,6 +62,13 @@ static const struct conf_key chat_keys[] = {
 	    offsetof(struct svc_conf, max_members) },
 	{ "idle_timeout", CONF_UINT, "600", 0, 604800,
 	    offsetof(struct svc_conf, idle_timeout) },
+	{ "federation", CONF_STRING, "", 0, 0,
+	    offsetof(struct svc_conf, federation) },
+	{ "room", CONF_STRING, "", 0, 0, offsetof(struct svc_conf, room) },
+	{ "presence_ttl", CONF_UINT, "15", 2, 3600,
+	    offsetof(struct svc_conf, presence_ttl) },
+	{ "federation_password", CONF_STRING, "", 0, 0,
+	    offsetof(struct svc_conf, federation_password) },
 	CONF_KEY_END
 };
 
@@ -83,11 +100,27 @@ svc_chat_broadcast(struct svc_chat *s, const char *name, const char *text,
 		return;
 	if ((size_t)n >= s->msgcap)
 		n = (int)s->msgcap - 1;
+	/* First: the other instances' members wait for Redis, ours do not. */
+	if (s->fed != NULL)
+		chat_fed_publish(s->fed, s->msg, (size_t)n);
 	TAILQ_FOREACH(c, &s->members->lru, lru) {
 		udp_reply(&c->peer, s->msg, (size_t)n);
 		s->deliveries++;
 	}
 	s->relayed++;
+}
+
+/* A line another instance of the room published: to our members only. */
+static void
+svc_chat_fed_deliver(void *arg, const char *line, size_t len)
+{
+	struct svc_chat *s = arg;
+	struct chat_member *c;
+
+	TAILQ_FOREACH(c, &s->members->lru, lru) {
+		udp_reply(&c->peer, line, len);
+		s->fed_deliveries++;
+	}
 }
 
 static void
@@ -104,6 +137,8 @@ svc_chat_drop(struct svc_chat *s, struct chat_member *c, const char *why)
 
 	snprintf(name, sizeof name, "%s", svc_chat_name(c, buf, sizeof buf));
 	members_remove(s->members, c);
+	if (s->fed != NULL)
+		chat_fed_leave(s->fed, name);
 	log_limited(&s->leave_log, LOG_LVL_INFO, "%s: %s %s, %zu members",
 	    s->conf->name, name, why, s->members->count);
 	svc_chat_broadcast_str(s, name, why);
@@ -124,6 +159,8 @@ svc_chat_online(struct svc_chat *s, const struct udp_req *req,
 		log_limited(&s->join_log, LOG_LVL_INFO, "%s: %s online, %zu"
 		    " members", s->conf->name, svc_chat_name(c, buf, sizeof buf),
 		    s->members->count);
+		if (s->fed != NULL)
+			chat_fed_join(s->fed, svc_chat_name(c, buf, sizeof buf));
 	}
 	svc_chat_broadcast_str(s, svc_chat_name(c, buf, sizeof buf), "online");
 }
@@ -131,53 +168,165 @@ svc_chat_online(struct svc_chat *s, const struct udp_req *req,
 /* Room kept at the end of a who reply for its last line. */
 #define CHAT_WHO_MORE	sizeof "and 18446744073709551615 more\n"
 
+/* Adds "NAME\n" at *len if it fits under max; 0 when it does not. */
+static int
+svc_chat_who_add(struct svc_chat *s, size_t *len, size_t max, const char *name,
+    size_t nlen)
+{
+	if (*len + nlen + 1 > max)
+		return 0;
+	memcpy(s->msg + *len, name, nlen);
+	s->msg[*len + nlen] = '\n';
+	*len += nlen + 1;
+	return 1;
+}
+
 /*
  * Sends the member list, a name a line, in one datagram of at most
- * reply_size: as many names as fit, then "and N more". One datagram, so
- * a 3-byte request spoofed by someone else is not answered with a list.
+ * reply_size: as many names as fit (ours first, then the other instances'
+ * from remote, when federated), then "and N more". One datagram, so a
+ * 3-byte request spoofed by someone else is not answered with a list.
  */
 static void
-svc_chat_who(struct svc_chat *s, const struct udp_peer *to)
+svc_chat_who_reply(struct svc_chat *s, const struct udp_peer *to,
+    const struct chat_fed_names *remote)
 {
-	size_t max = s->conf->reply_size - CHAT_WHO_MORE, len, shown = 0;
+	size_t max = s->conf->reply_size - CHAT_WHO_MORE, len, nlen, i;
+	size_t total = s->members->count, shown = 0, nremote = 0;
 	struct chat_member *c;
 	char buf[CHAT_NAME_MAX];
 	const char *name;
-	int n;
+	int full = 0;
 
-	n = snprintf(s->msg, s->msgcap, "%zu online:\n", s->members->count);
-	len = (size_t)n;
+	if (remote != NULL)
+		for (i = 0; i < chat_fed_names_count(remote); i++)
+			nremote += chat_fed_names_get(remote, i, &nlen) != NULL;
+	total += nremote;
+	len = (size_t)snprintf(s->msg, s->msgcap, "%zu online:\n", total);
 	TAILQ_FOREACH(c, &s->members->lru, lru) {
 		name = svc_chat_name(c, buf, sizeof buf);
-		if (len + strlen(name) + 1 > max)
+		if (!(full = !svc_chat_who_add(s, &len, max, name, strlen(name))))
+			shown++;
+		else
 			break;
-		len += (size_t)snprintf(s->msg + len, s->msgcap - len, "%s\n", name);
-		shown++;
 	}
-	if (shown < s->members->count)
+	for (i = 0; remote != NULL && !full &&
+	    i < chat_fed_names_count(remote); i++) {
+		if ((name = chat_fed_names_get(remote, i, &nlen)) == NULL)
+			continue;
+		if (!(full = !svc_chat_who_add(s, &len, max, name, nlen)))
+			shown++;
+	}
+	if (shown < total)
 		len += (size_t)snprintf(s->msg + len, s->msgcap - len,
-		    "and %zu more\n", s->members->count - shown);
+		    "and %zu more\n", total - shown);
 	udp_reply(to, s->msg, len);
+}
+
+static void
+svc_chat_who(struct svc_chat *s, const struct udp_peer *to)
+{
+	if (s->fed == NULL || chat_fed_who(s->fed, to) == -1)
+		svc_chat_who_reply(s, to, NULL);
+}
+
+static void
+svc_chat_fed_who_cb(void *arg, const struct udp_peer *to,
+    const struct chat_fed_names *remote)
+{
+	svc_chat_who_reply(arg, to, remote);
+}
+
+static void
+svc_chat_nick_taken(struct svc_chat *s, const struct udp_peer *to,
+    const char *nick)
+{
+	snprintf(s->msg, s->msgcap, "error: nick %s is taken", nick);
+	udp_reply_str(to, s->msg);
+}
+
+/* c is now known as want (claimed in the room already, when federated). */
+static void
+svc_chat_nick_apply(struct svc_chat *s, struct chat_member *c, const char *want)
+{
+	char buf[CHAT_NAME_MAX], old[CHAT_NAME_MAX];
+
+	snprintf(old, sizeof old, "%s", svc_chat_name(c, buf, sizeof buf));
+	snprintf(c->nick, sizeof c->nick, "%s", want);
+	if (s->fed != NULL) {
+		chat_fed_leave(s->fed, old);
+		chat_fed_join(s->fed, want);
+	}
+	snprintf(buf, sizeof buf, "is now %s", want);
+	svc_chat_broadcast_str(s, old, buf);
 }
 
 static void
 svc_chat_nick(struct svc_chat *s, const struct udp_peer *to,
     struct chat_member *c, const char *nick, size_t len)
 {
-	char buf[CHAT_NAME_MAX], old[CHAT_NAME_MAX], want[sizeof c->nick];
+	char buf[CHAT_NAME_MAX], want[sizeof c->nick];
 	struct chat_member *other;
 
 	snprintf(want, sizeof want, "%.*s", (int)len, nick);
 	if ((other = members_find_nick(s->members, want)) != NULL && other != c) {
-		snprintf(s->msg, s->msgcap, "error: nick %s is taken", want);
-		udp_reply_str(to, s->msg);
+		svc_chat_nick_taken(s, to, want);
 		return;
 	}
-	snprintf(old, sizeof old, "%s", svc_chat_name(c, buf, sizeof buf));
-	memcpy(c->nick, want, sizeof c->nick);
-	snprintf(buf, sizeof buf, "is now %s", want);
-	svc_chat_broadcast_str(s, old, buf);
+	/* Federated: Redis claims it across the room, svc_chat_fed_nick_cb goes on. */
+	if (s->fed != NULL && chat_fed_nick(s->fed, to,
+	    svc_chat_name(c, buf, sizeof buf), want) == 0)
+		return;
+	svc_chat_nick_apply(s, c, want);
 }
+
+/* A room-wide nick claim answered; the member may have gone or moved on. */
+static void
+svc_chat_fed_nick_cb(void *arg, const struct udp_peer *to, const char *old,
+    const char *nick, int taken)
+{
+	struct svc_chat *s = arg;
+	const struct sockaddr *sa = (const struct sockaddr *)&to->addr;
+	struct chat_member *c = members_find(s->members, sa), *other;
+	char buf[CHAT_NAME_MAX];
+
+	if (c == NULL || strcmp(svc_chat_name(c, buf, sizeof buf), old) != 0)
+		return;
+	if (taken || ((other = members_find_nick(s->members, nick)) != NULL &&
+	    other != c))
+		svc_chat_nick_taken(s, to, nick);
+	else
+		svc_chat_nick_apply(s, c, nick);
+}
+
+/* Connected to Redis: every local member again, for presence. */
+static void
+svc_chat_fed_resync_cb(void *arg)
+{
+	struct svc_chat *s = arg;
+	struct chat_member *c;
+	char buf[CHAT_NAME_MAX];
+
+	TAILQ_FOREACH(c, &s->members->lru, lru)
+		chat_fed_join(s->fed, svc_chat_name(c, buf, sizeof buf));
+}
+
+static void
+svc_chat_fed_status_cb(void *arg, int up)
+{
+	struct svc_chat *s = arg;
+
+	notify_send(s->ctx->notify, "STATUS=%s: federation %s", s->conf->name,
+	    up ? "up" : "down, serving local members only");
+}
+
+static const struct chat_fed_hooks svc_chat_fed_hooks = {
+	.deliver = svc_chat_fed_deliver,
+	.resync = svc_chat_fed_resync_cb,
+	.who = svc_chat_fed_who_cb,
+	.nick = svc_chat_fed_nick_cb,
+	.status = svc_chat_fed_status_cb,
+};
 
 /* What a member asked for: everything but online. */
 static void
@@ -280,6 +429,8 @@ svc_chat_free(void *arg)
 
 	if (s->ev_expire != NULL)
 		event_free(s->ev_expire);
+	chat_fed_free(s->fed);
+	chat_fed_free(s->staged_fed);
 	udp_close(s->udp);
 	members_free(s->members);
 	free(s->msg);
@@ -307,6 +458,12 @@ svc_chat_create(struct svc_ctx *ctx, const struct svc_conf *conf, char *err,
 		svc_chat_free(s);
 		return NULL;
 	}
+	s->fed_id = hash_random_seed();
+	if (conf->federation[0] != '\0' && (s->fed = chat_fed_new(ctx->base, conf,
+	    s->fed_id, &svc_chat_fed_hooks, s, err, errlen)) == NULL) {
+		svc_chat_free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -325,6 +482,8 @@ svc_chat_start(void *arg, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot add the expiry timer");
 		return -1;
 	}
+	if (s->fed != NULL)
+		chat_fed_start(s->fed);
 	return 0;
 }
 
@@ -337,8 +496,31 @@ svc_chat_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errle
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* A changed federation is made anew (same instance id) at commit. */
+	if (conf->federation[0] != '\0' && !chat_fed_same(s->conf, conf) &&
+	    (s->staged_fed = chat_fed_new(s->ctx->base, conf, s->fed_id,
+	    &svc_chat_fed_hooks, s, err, errlen)) == NULL) {
+		free(s->staged_msg);
+		s->staged_msg = NULL;
+		return -1;
+	}
 	s->staged_conf = conf;
 	return 0;
+}
+
+/* The staged federation replaces the old one, or federation ends. */
+static void
+svc_chat_commit_fed(struct svc_chat *s)
+{
+	if (s->staged_fed != NULL) {
+		chat_fed_free(s->fed);
+		s->fed = s->staged_fed;
+		s->staged_fed = NULL;
+		chat_fed_start(s->fed);
+	} else if (s->conf->federation[0] == '\0' && s->fed != NULL) {
+		chat_fed_free(s->fed);
+		s->fed = NULL;
+	}
 }
 
 /* Members stay; a lower max_members only refuses new ones. */
@@ -355,12 +537,16 @@ svc_chat_commit(void *arg, int apply)
 		s->msgcap = svc_chat_msgcap(s->conf);
 		s->members->max = s->conf->max_members;
 		udp_set_conf(s->udp, s->conf);
+		svc_chat_commit_fed(s);
 		if (s->conf->idle_timeout > 0)
 			event_add(s->ev_expire, &second);
 		else
 			event_del(s->ev_expire);
-	} else
+	} else {
 		free(s->staged_msg);
+		chat_fed_free(s->staged_fed);
+	}
+	s->staged_fed = NULL;
 	s->staged_msg = NULL;
 	s->staged_conf = NULL;
 }
@@ -371,6 +557,9 @@ svc_chat_stop(void *arg)
 	struct svc_chat *s = arg;
 
 	event_del(s->ev_expire);
+	/* Before the sockets: a who waiting for Redis holds a peer of them. */
+	chat_fed_free(s->fed);
+	s->fed = NULL;
 	udp_close(s->udp);
 	s->udp = NULL;
 }
@@ -391,6 +580,11 @@ svc_chat_stats(void *arg, struct stats *st)
 	stats_put(st, s->conf->name, "members", s->members->count);
 	stats_put(st, s->conf->name, "messages_relayed", s->relayed);
 	stats_put(st, s->conf->name, "deliveries", s->deliveries);
+	if (s->fed != NULL) {
+		stats_put(st, s->conf->name, "federated_deliveries",
+		    s->fed_deliveries);
+		chat_fed_stats(s->fed, st, s->conf->name);
+	}
 }
 
 const struct service svc_chat = {
@@ -398,6 +592,7 @@ const struct service svc_chat = {
 	.proto = "udp",
 	.enabled_default = 1,
 	.keys = chat_keys,
+	.check = chat_fed_check,
 	.create = svc_chat_create,
 	.start = svc_chat_start,
 	.prepare = svc_chat_prepare,

@@ -50,7 +50,7 @@ tcp_listen(struct event_base *base, const struct svc_conf *conf, const struct ad
 	char name[ADDR_STRLEN];
 	int fd;
 
-	if ((fd = sock_listen_tcp(a, err, errlen)) == -1)
+	if ((fd = sock_listen_tcp(a, conf->reuseport, err, errlen)) == -1)
 		return NULL;
 	/* Backlog 0: sock_listen_tcp has called listen() already. */
 	l = evconnlistener_new(base, cb, arg,

@@ -260,7 +260,7 @@ udp_open_sock(struct udp_front *f, struct event_base *base,
 	struct udp_sock *s = &f->socks[f->nsocks];
 	char name[ADDR_STRLEN];
 
-	if ((s->fd = sock_bind_udp(a, err, errlen)) == -1)
+	if ((s->fd = sock_bind_udp(a, f->conf->reuseport, err, errlen)) == -1)
 		return -1;
 	s->front = f;
 	s->port = sock_local_port(s->fd);
