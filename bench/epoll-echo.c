@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * epoll-echo.c: the floor for echo: a minimal single-threaded epoll echo
  * server (read up to 64 KiB, write it back). No limits, no timeouts, no

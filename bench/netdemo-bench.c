@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * netdemo-bench.c: closed-loop load generators for netdemo's services.
  *

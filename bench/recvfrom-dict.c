@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * recvfrom-dict.c: the floor for dict: a minimal blocking recvfrom/sendto
  * loop over the same dictionary table netdemo uses (dict.c), so the two

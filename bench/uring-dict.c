@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * uring-dict.c: a second dict floor, over io_uring instead of system calls
  * per datagram: one multishot recvmsg fills buffers from a provided-buffer

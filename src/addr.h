@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* addr.h: "HOST:PORT" and "[V6]:PORT" parsing and formatting; no sockets. */
 #ifndef NETDEMO_ADDR_H
 #define NETDEMO_ADDR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * background.c: running outside systemd.
  *

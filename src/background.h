@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* background.h: the classic background mode (-d) and the pid file (-p). */
 #ifndef NETDEMO_BACKGROUND_H
 #define NETDEMO_BACKGROUND_H

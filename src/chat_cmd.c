@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chat_cmd.c: parsing one chat request (already trimmed).
  *

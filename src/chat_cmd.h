@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chat_cmd.h: what a chat datagram asks for. */
 #ifndef NETDEMO_CHAT_CMD_H
 #define NETDEMO_CHAT_CMD_H

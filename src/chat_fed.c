@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chat_fed.c: a chat room shared by several netdemo instances over Redis.
  *

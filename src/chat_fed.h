@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chat_fed.h: one chat room over several netdemo instances, through Redis
  * pub/sub (messages) and keys with a TTL (presence, nicks). The chat

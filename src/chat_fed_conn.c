@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chat_fed_conn.c: chat federation's two Redis connections and their life:
  * config checks, connect with a timeout, AUTH and SELECT, SUBSCRIBE, the

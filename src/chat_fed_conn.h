@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chat_fed_conn.h: chat federation's insides, shared by chat_fed.c (what
  * goes over Redis) and chat_fed_conn.c (the connections and their life).

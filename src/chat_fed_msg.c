@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chat_fed_msg.c: chat federation's pure parts: bytes in, result out.
  *

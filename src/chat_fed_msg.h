@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chat_fed_msg.h: chat federation's pure parts: the federation URL, room
  * names, and the message form on the Redis bus, "nd1 ID NAME# TEXT".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chat_members.h: chat's member table: O(1) by binary address, oldest first. */
 #ifndef NETDEMO_CHAT_MEMBERS_H
 #define NETDEMO_CHAT_MEMBERS_H

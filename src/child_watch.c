@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * child_watch.c: the registry of watched children, and reaping them: the
  * daemon calls child_watch_reap() on SIGCHLD, so no zombie outlives one.

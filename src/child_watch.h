@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * child_watch.h: the children someone waits for. A service registers its
  * child here; the loop's owner reaps on SIGCHLD and tells the watcher.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clock.h: the monotonic clock, as one count of nanoseconds. */
 #ifndef NETDEMO_CLOCK_H
 #define NETDEMO_CLOCK_H

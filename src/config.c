@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.c: from iniparser's dictionary to a validated struct config.
  *

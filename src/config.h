@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.h: the validated configuration, one struct svc_conf per service
  * section, and the key tables that say what each section may hold.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config_file.c: reads the configuration file and hands it to iniparser.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config_file.h: the INI file, read safely and parsed by iniparser. */
 #ifndef NETDEMO_CONFIG_FILE_H
 #define NETDEMO_CONFIG_FILE_H

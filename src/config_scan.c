@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config_scan.c: finds, with their line numbers, what iniparser would
  * silently accept: a section given twice (names compare without case, as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config_scan.h: a light pass over the INI text for what iniparser hides. */
 #ifndef NETDEMO_CONFIG_SCAN_H
 #define NETDEMO_CONFIG_SCAN_H

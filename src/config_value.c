@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config_value.c: one value of the configuration: booleans, whole numbers
  * in a range, paths relative to the config file, list entries (listen

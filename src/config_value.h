@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config_value.h: parsing one configuration value (config_value.c). */
 #ifndef NETDEMO_CONFIG_VALUE_H
 #define NETDEMO_CONFIG_VALUE_H

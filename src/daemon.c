@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * daemon.c: the event loop's owner: creates, starts, reloads and stops the
  * services, and turns signals into those steps.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * daemon.h: the one daemon context: the event loop, the configuration and
  * the running services. main.c creates it; the services see only the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* diag.c: formatting complaints for a struct diag, and the log-backed sink. */
 #include <stdarg.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* diag.h: where the pure parsers send their complaints, chosen by the caller. */
 #ifndef NETDEMO_DIAG_H
 #define NETDEMO_DIAG_H

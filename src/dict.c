@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dict.c: dictionary files ("apple:苹果" a line) and their hash table.
  *

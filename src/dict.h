@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dict.h: the key:value dictionary file, parsed into an O(1) lookup table. */
 #ifndef NETDEMO_DICT_H
 #define NETDEMO_DICT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dict_load.c: a dictionary file into a table, in slices.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dictd_cmd.c: one DICT protocol (RFC 2229) command line, parsed.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dictd_cmd.h: one DICT protocol (RFC 2229) command line, parsed. */
 #ifndef NETDEMO_DICTD_CMD_H
 #define NETDEMO_DICTD_CMD_H

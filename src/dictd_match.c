@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dictd_match.c: the DICT MATCH strategies over one table's keys.
  *

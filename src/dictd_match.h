@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dictd_match.h: DICT MATCH strategies over a sorted index of a table's keys. */
 #ifndef NETDEMO_DICTD_MATCH_H
 #define NETDEMO_DICTD_MATCH_H

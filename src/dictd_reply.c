@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dictd_reply.c: DICT protocol (RFC 2229) responses, formatted.
  *

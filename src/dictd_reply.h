@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dictd_reply.h: DICT protocol (RFC 2229) responses, formatted. */
 #ifndef NETDEMO_DICTD_REPLY_H
 #define NETDEMO_DICTD_REPLY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * echo_conn_limit.c: how many connections each source has open, for echo's
  * per_source limit. A source is the first prefix4 or prefix6 bits of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* echo_conn_limit.h: open connections counted per source network. */
 #ifndef NETDEMO_ECHO_CONN_LIMIT_H
 #define NETDEMO_ECHO_CONN_LIMIT_H

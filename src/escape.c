@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * escape.c: text from the network or a file made safe for a log line or a
  * terminal. Control bytes (below 0x20, 0x7f), the C1 controls U+0080-U+009F

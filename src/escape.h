@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* escape.h: control bytes and invalid UTF-8 as visible escapes (escape.c). */
 #ifndef NETDEMO_ESCAPE_H
 #define NETDEMO_ESCAPE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * exec_allowlist.c: exec's allowlist. An entry is a whole command line, split
  * into words as a request is (exec_words.c): "date", "df -h". Its program is a

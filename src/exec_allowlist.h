@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* exec_allowlist.h: which command lines exec may run, and where a program lives. */
 #ifndef NETDEMO_EXEC_ALLOWLIST_H
 #define NETDEMO_EXEC_ALLOWLIST_H

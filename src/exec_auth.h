@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * exec_auth.h: signed exec requests, "v1 UNIXTIME HEXMAC COMMAND", with an
  * HMAC-SHA256 key from a file. Shared by the daemon and netdemo-cli.

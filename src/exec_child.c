@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * exec_child.c: what happens between fork and exec for an exec job.
  *

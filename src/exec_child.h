@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* exec_child.h: starting one exec job's child: fork, set up, exec. */
 #ifndef NETDEMO_EXEC_CHILD_H
 #define NETDEMO_EXEC_CHILD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * exec_job.c: an exec job from fork to status datagram. Output arrives on
  * a non-blocking pipe and leaves in reply_size datagrams split at line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * exec_job.h: one exec job (a running child, its output pipe, its timer)
  * and the service state jobs and svc_exec.c share.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * exec_words.c: splitting an exec request into argv, the way a user types it
  * and without a shell: blanks separate words, '...' and "..." keep blanks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* exec_words.h: exec's request splitter: blanks separate words, quotes group them. */
 #ifndef NETDEMO_EXEC_WORDS_H
 #define NETDEMO_EXEC_WORDS_H

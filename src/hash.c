@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hash.c: hashing keys a sender chooses (source addresses and ports).
  *

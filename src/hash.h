@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hash.h: a seeded hash for tables whose keys the network chooses. */
 #ifndef NETDEMO_HASH_H
 #define NETDEMO_HASH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.h: leveled logging to stderr (journal-aware), the daemon's one voice. */
 #ifndef NETDEMO_LOG_H
 #define NETDEMO_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c: netdemo's entry point: options, configuration, then the daemon.
  *

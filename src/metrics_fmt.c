@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * metrics_fmt.c: writes a stats snapshot (and the process_* figures) in the
  * Prometheus text exposition format 0.0.4: per family "# HELP" and "# TYPE"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* metrics_fmt.h: a stats snapshot in the Prometheus text format 0.0.4. */
 #ifndef NETDEMO_METRICS_FMT_H
 #define NETDEMO_METRICS_FMT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * metrics_map.c: the one table from stats keys ("datagrams_in",
  * "dropped_rate") to Prometheus families and their labels. A new counter

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* metrics_map.h: which Prometheus family and label each stats key feeds. */
 #ifndef NETDEMO_METRICS_MAP_H
 #define NETDEMO_METRICS_MAP_H

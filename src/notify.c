@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * notify.c: telling systemd (Type=notify) what the daemon is doing.
  *

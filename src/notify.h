@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* notify.h: the sd_notify protocol: one datagram to $NOTIFY_SOCKET. */
 #ifndef NETDEMO_NOTIFY_H
 #define NETDEMO_NOTIFY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * proc_self.c: the process_* metrics Prometheus expects of every process,
  * read from /proc/self. The parsers are pure (text in, fields out) so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* proc_self.h: the process's own CPU, memory and descriptors, from /proc. */
 #ifndef NETDEMO_PROC_SELF_H
 #define NETDEMO_PROC_SELF_H

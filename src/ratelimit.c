@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ratelimit.c: `rate` datagrams per second per source network (an IPv4
  * address, an IPv6 /64 by default), with bursts of `burst`, for the UDP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ratelimit.h: per-source token buckets in a table of fixed size. */
 #ifndef NETDEMO_RATELIMIT_H
 #define NETDEMO_RATELIMIT_H

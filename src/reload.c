@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reload.c: SIGHUP re-reads the whole INI file and every dictionary,
  * validates all of it, and only then applies it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reload.h: SIGHUP's full reload of the configuration file, as a plan the
  * daemon applies: reload.c prepares, the daemon decides when to apply.

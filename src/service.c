@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* service.c: the table of service kinds; adding a kind is a file and a row. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sock.c: non-blocking, close-on-exec sockets bound to one address.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sock.h: opening bound sockets; errors go into the caller's buffer. */
 #ifndef NETDEMO_SOCK_H
 #define NETDEMO_SOCK_H

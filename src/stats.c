@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stats.c: one snapshot of every service's counters, plus totals summed by
  * counter name across services (where a sum means something: never for

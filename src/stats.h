@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stats.h: counters from every service, gathered for SIGUSR1 and the stats service. */
 #ifndef NETDEMO_STATS_H
 #define NETDEMO_STATS_H

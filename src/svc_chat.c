@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * svc_chat.c: the chat service: "online" joins, "offline" leaves, and any
  * other text from a member goes to every member as "HOST:PORT# text" (or

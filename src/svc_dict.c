@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * svc_dict.c: the dict service: a datagram holds a word, the reply is its
  * translation from the dictionary file, or "unknown".

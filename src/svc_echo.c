@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * svc_echo.c: the echo service (RFC 862 over TCP): every byte a client
  * sends comes back, in order, on a bufferevent per connection.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * svc_exec.c: the exec service: a datagram names an allowlisted command,
  * the reply is its output, then one status datagram ("[exit 0]").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * svc_metrics.c: the metrics service: Prometheus scrapes GET /metrics over
  * HTTP/1.1 and gets every counter in the text exposition format 0.0.4

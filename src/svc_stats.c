@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * svc_stats.c: the stats service: a TCP connection gets every counter as
  * "service.counter value" lines, then the connection closes. For monitoring

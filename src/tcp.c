@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp.c: a TCP service's listeners: binding them, logging where they
  * listen, allow_from at accept, and pausing them when accept fails.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcp.h: a listening TCP socket for a service, as an evconnlistener. */
 #ifndef NETDEMO_TCP_H
 #define NETDEMO_TCP_H

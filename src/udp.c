@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * udp.c: the shared front of the datagram services: its sockets, and the
  * way in (guard, rate limit, allow_from, size check, the kind's handler).

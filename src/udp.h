@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * udp.h: the UDP front every datagram service shares: sockets for its
  * listen addresses, reading all ready datagrams, trimming and size checks,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * udp_front.h: the inside of a UDP front, shared by udp.c (sockets, the
  * receive path) and udp_send.c (the reply path); services see only udp.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * udp_local.c: replies from the address the request was sent to.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * udp_local.h: the local address a datagram was sent to, so that its reply
  * leaves from that address (IP_PKTINFO / IPV6_RECVPKTINFO).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * udp_ports.c: the registry of the UDP ports our services are bound to; a
  * port bound twice (two addresses) is listed twice and removed once each.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * udp_ports.h: the UDP ports netdemo's own services are bound to, for the
  * loop guard: a datagram "from" one of them is spoofed, and answering it

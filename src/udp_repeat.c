@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * udp_repeat.c: the loop guard for datagrams between two daemons.
  *

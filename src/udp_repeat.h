@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* udp_repeat.h: the loop guard's memory: the last datagram from each source. */
 #ifndef NETDEMO_UDP_REPEAT_H
 #define NETDEMO_UDP_REPEAT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * udp_send.c: how a UDP front's replies leave. Within a read event they
  * are queued and leave together with sendmmsg when the batch ends; any

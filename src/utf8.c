@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * utf8.c: strict UTF-8 validation, following the table in RFC 3629 section
  * 4, and the stricter test for text shown on someone else's terminal.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* utf8.h: strict UTF-8 validation (no overlongs, surrogates or values past U+10FFFF). */
 #ifndef NETDEMO_UTF8_H
 #define NETDEMO_UTF8_H

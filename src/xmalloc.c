@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * xmalloc.c: allocation wrappers that exit with a message on failure.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xmalloc.h: allocation for start-up and config paths: fail loudly, never NULL. */
 #ifndef NETDEMO_XMALLOC_H
 #define NETDEMO_XMALLOC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.h: what netdemo-cli's subcommands share: options, addresses, sockets. */
 #ifndef NETDEMO_CLI_H
 #define NETDEMO_CLI_H

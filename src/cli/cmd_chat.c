@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_chat.c: netdemo-cli chat HOST:PORT [--nick NAME]: join, print what
  * arrives while sending what is typed, leave at EOF or Ctrl-C. One event

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_dict.c: netdemo-cli dict HOST[:PORT] [WORD...]: look words up. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_echo.c: netdemo-cli echo HOST:PORT: stdin to the echo service, what
  * comes back to stdout, byte for byte. At stdin's EOF the write side is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_exec.c: netdemo-cli exec HOST:PORT [COMMAND...]: run a remote command. */
 #include <limits.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_stats.c: netdemo-cli stats HOST[:PORT]: every counter of the stats
  * service, one "service.counter value" line each, copied to stdout.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * input.c: stdin for netdemo-cli's event loops (chat, echo).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* input.h: stdin as an event source, whether it is a pipe, a tty or a file. */
 #ifndef NETDEMO_CLI_INPUT_H
 #define NETDEMO_CLI_INPUT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c: netdemo-cli, one client for netdemo's services: a subcommand each. */
 #include <signal.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * net.c: netdemo-cli's shared helpers: options, resolving HOST[:PORT]
  * (a name, an IPv4 address or a bracketed IPv6 address; the shipped

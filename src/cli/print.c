@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * print.c: what netdemo-cli prints of a reply reaches a terminal, so
  * control characters (C0 but tab and newline, DEL, C1, bidirectional

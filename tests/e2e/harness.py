@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """harness.py: start the real netdemo on loopback with a temporary config.
 
 The daemon runs with port 0 everywhere; the bound ports are read from its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """prom.py: scraping netdemo's metrics service and reading the text format."""
 import re
 import urllib.request

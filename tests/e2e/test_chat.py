@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: the chat service with several client sockets on loopback."""
 import os
 import re

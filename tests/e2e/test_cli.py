@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: netdemo-cli against the real daemon on loopback."""
 import os
 import queue

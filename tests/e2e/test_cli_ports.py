@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: netdemo-cli without :PORT uses the shipped netdemo.ini's port
 for the service. Runs in a private network namespace (as test_pktinfo.py
 does), so the fixed ports clash with nothing on the host; skipped (77)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: netdemo's options, config errors and signals."""
 import os
 import signal

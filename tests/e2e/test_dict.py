@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: the dict service over UDP on loopback, and SIGHUP reloads."""
 import os
 import signal

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: whatever happens to the dictionary file, the old table serves.
 
 The file deleted, emptied, replaced by a FIFO, a directory, a 1 GiB file or

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: the echo service over TCP on loopback."""
 import os
 import select

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: the exec service runs allowlisted commands, safely and async."""
 import os
 import re

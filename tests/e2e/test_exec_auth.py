@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: exec's key_file: only requests signed with the key run.
 
 The signatures here are made with Python's own hmac module, so the daemon's

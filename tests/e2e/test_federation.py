@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: chat federated over a real redis-server, and reuseport.
 
 Each test starts its own redis-server on a free loopback port (no

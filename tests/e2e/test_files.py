@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: the files netdemo is pointed at are handled safely.
 
 A FIFO or a device given as the config or pid file must not hang it, a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Load and abuse on loopback, each bounded in time: the `load` suite.
 
 10,000 concurrent echo connections; 100,000 hostile datagrams at each UDP

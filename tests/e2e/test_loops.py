@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: one spoofed datagram between two netdemo daemons dies out.
 
 A raw socket (root only) writes a datagram "from" one daemon's UDP port to

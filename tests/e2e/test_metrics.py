@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: the metrics service: a live scrape after traffic to every
 service kind, checked by promtool and read back; 404, 403, reload counts;
 and the stats service's fixed totals."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: systemd notify, full reload, background mode, pid file, log file, stats."""
 import os
 import re

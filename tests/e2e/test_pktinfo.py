@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: UDP replies leave from the address the request was sent to.
 
 A service bound to 0.0.0.0 or :: must answer from the request's destination

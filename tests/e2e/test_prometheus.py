@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end with a real Prometheus: it scrapes netdemo every second on
 loopback, and the counters it stored (read through its HTTP API) match the
 traffic sent, under the labels netdemo exposed. Skipped (77) without the

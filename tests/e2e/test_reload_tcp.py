@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: a reload that closes a TCP service while a client stalls.
 
 A section dropped by a reload is freed at once; its connections must go

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: the shipped dictionaries load cleanly and translate everyday words."""
 import os
 import re

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """End-to-end: netdemo.service's ExecReload= commands, run by hand the way
 systemd runs them (in order, stopping at the first failure; CI has no
 systemd as PID 1): a broken configuration makes the reload fail visibly and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_auth.c: libFuzzer harness for exec's signed-request parser. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_chat_fed.c: libFuzzer harness for chat federation's bus-message parser. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_config.c: libFuzzer harness for iniparser plus netdemo's config validation. */
 #include <stdint.h>
 #include <stdio.h>

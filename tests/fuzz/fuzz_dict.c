@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_dict.c: libFuzzer harness for the dictionary parser and table. */
 #include <stddef.h>
 #include <stdint.h>

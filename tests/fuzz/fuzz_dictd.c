@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_dictd.c: libFuzzer harness for the DICT command parser, matcher and
  * replies. The input's first line is a command; the rest, if any, is the

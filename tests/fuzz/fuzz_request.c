@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_request.c: libFuzzer harness for the request trimmer (udp.c), UTF-8 and chat's parser. */
 #include <stdint.h>
 #include <stdlib.h>

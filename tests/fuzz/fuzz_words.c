@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_words.c: libFuzzer harness for exec's word splitter and the allowlist. */
 #include <stdint.h>
 #include <stdlib.h>

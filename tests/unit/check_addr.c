@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_addr.c: address parsing, comparison, bad sources, CIDR lists, and the source prefixes rate and per_source count by. */
 #include <arpa/inet.h>
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_auth.c: exec's signed requests: signing, checking, replay memory. */
 #include <check.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_chat.c: chat's member table and command parser. */
 #include <arpa/inet.h>
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_chat_fed.c: chat federation's URL, room names and bus message form. */
 #include <check.h>
 #include <stdint.h>

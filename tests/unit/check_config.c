@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_config.c: config validation over iniparser dictionaries built in memory. */
 #include <check.h>
 #include <iniparser/iniparser.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_dict.c: the dictionary parser's line rules and the hash table. */
 #include <check.h>
 #include <stdio.h>

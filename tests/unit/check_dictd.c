@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_dictd.c: the DICT protocol's command parser and matcher. */
 #include <check.h>
 #include <stdint.h>

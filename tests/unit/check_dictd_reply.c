@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_dictd_reply.c: the DICT protocol's responses, formatted. */
 #include <check.h>
 #include <string.h>

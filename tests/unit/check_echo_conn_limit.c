@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_echo_conn_limit.c: echo's count of open connections per source. */
 #include <arpa/inet.h>
 #include <check.h>

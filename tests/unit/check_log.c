@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_log.c: what the logger makes of text from the network or a file. */
 #include <check.h>
 #include <string.h>

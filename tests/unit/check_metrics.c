@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_metrics.c: the Prometheus side: the key-to-family table, the text
  * writer (escaping, HELP/TYPE once, no timestamps), the /proc parsers, and

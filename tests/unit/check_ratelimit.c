@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_ratelimit.c: the per-source token bucket. */
 #include <arpa/inet.h>
 #include <check.h>

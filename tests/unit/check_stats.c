@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_stats.c: the counters' snapshot and its "svc.key value" lines. */
 #include <check.h>
 #include <stdlib.h>

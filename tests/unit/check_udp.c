@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_udp.c: the UDP front's pure parts: request trimming, reply source addresses, the repeat guard. */
 #include <arpa/inet.h>
 #include <check.h>

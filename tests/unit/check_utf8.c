@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_utf8.c: strict UTF-8 validation and text checks. */
 #include <arpa/inet.h>
 #include <check.h>

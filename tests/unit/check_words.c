@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_words.c: exec's word splitter, allowlist entries and matching. */
 #include <check.h>
 #include <string.h>

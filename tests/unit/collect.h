@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* collect.h: a struct diag sink for tests that keeps every message. */
 #ifndef NETDEMO_TEST_COLLECT_H
 #define NETDEMO_TEST_COLLECT_H

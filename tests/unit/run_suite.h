@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* run_suite.h: the main() every Check suite here shares. */
 #ifndef NETDEMO_TEST_RUN_SUITE_H
 #define NETDEMO_TEST_RUN_SUITE_H
