@@ -15,7 +15,12 @@
  * (a child subreaper) that runs the command as its own child, so whatever
  * the command leaves behind, even after setsid(), is reparented to the
  * supervisor, which kills it once the command has exited and then exits
- * with the command's status.
+ * with the command's status. The supervisor makes the process group the
+ * daemon knows (its own pid) and then leaves it for the daemon's group:
+ * the daemon's timeout and stop signals reach the command's group, never
+ * the supervisor. When the daemon is root only the command drops to the
+ * job's user, so the job cannot signal its supervisor; and the supervisor
+ * dies with the daemon (PR_SET_PDEATHSIG), killing the command's tree.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +38,7 @@
 #include "exec_child.h"
 
 #define CHILD_NOFILE	1024
+#define CHILD_KILL_ROUNDS	10000	/* kill-and-reap passes at the end */
 
 /* Writes "netdemo: cannot run PROG: errno N" without stdio (async-safe). */
 static void
@@ -131,10 +137,39 @@ child_exit_as(int status)
 }
 
 /*
+ * SIGTERM reaches the supervisor when the daemon dies (its parent-death
+ * signal) or from a job of the same uid: either way the job ends. Its
+ * command's group is the supervisor's pid.
+ */
+static void
+child_term_cb(int sig)
+{
+	(void)sig;
+	kill(-getpid(), SIGKILL);
+}
+
+/*
+ * Kills and reaps every process this subreaper has adopted: a killed
+ * child's children become ours, so repeat until none is left. Bounded, so
+ * a fork storm cannot keep it here for ever.
+ */
+static void
+child_kill_all(void)
+{
+	int round;
+
+	for (round = 0; round < CHILD_KILL_ROUNDS; round++) {
+		child_kill_children();
+		if (waitpid(-1, NULL, 0) == -1 && errno == ECHILD)
+			break;
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
+}
+
+/*
  * The supervisor: waits for the command, reaping orphans meanwhile, then
  * kills what is left until it has no child, and exits as the command did.
- * It ignores SIGTERM (the group's timeout signal is for the command); the
- * daemon's SIGKILL to the group still ends it.
  */
 static void
 child_supervise(pid_t cmd)
@@ -142,9 +177,6 @@ child_supervise(pid_t cmd)
 	int status = 0, st;
 	pid_t pid;
 
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
 	for (;;) {
 		pid = waitpid(-1, &st, 0);
 		if (pid == cmd) {
@@ -154,19 +186,57 @@ child_supervise(pid_t cmd)
 		if (pid == -1 && errno != EINTR)
 			_exit(127);
 	}
-	/* A killed child's own children become ours: repeat until none. */
-	do
-		child_kill_children();
-	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR);
+	child_kill_all();
 	child_exit_as(status);
+}
+
+/* The command's side of the fork: the job's user, then exec. */
+static void
+child_exec(const struct exec_child_spec *spec, const char *prog,
+    char *const argv[])
+{
+	sigset_t none;
+
+	signal(SIGTERM, SIG_DFL);
+	if (spec->drop && (setgroups(1, &spec->gid) == -1 ||
+	    setgid(spec->gid) == -1 || setuid(spec->uid) == -1 ||
+	    getuid() != spec->uid || geteuid() != spec->uid))
+		child_fail(prog, "dropping privileges");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		child_fail(prog, "no_new_privs");
+	if (chdir("/") == -1)
+		child_fail(prog, "chdir /");
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(prog, argv, spec->env);
+	child_fail(prog, "exec");
+}
+
+/*
+ * Dies with the daemon: SIGTERM (child_term_cb) when the parent goes; if
+ * it went before prctl took effect, getppid() has changed already.
+ */
+static void
+child_follow_parent(const char *prog, pid_t parent)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = child_term_cb;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
+		child_fail(prog, "supervising");
+	if (getppid() != parent)
+		_exit(127);
 }
 
 static void
 child_run(const struct exec_child_spec *spec, const char *prog,
-    char *const argv[], int out)
+    char *const argv[], int out, pid_t parent, pid_t parent_group)
 {
 	struct rlimit rl;
-	sigset_t none;
+	sigset_t term;
 	pid_t cmd;
 	int null;
 
@@ -182,28 +252,23 @@ child_run(const struct exec_child_spec *spec, const char *prog,
 		rl.rlim_cur = CHILD_NOFILE;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (spec->drop && (setgroups(1, &spec->gid) == -1 ||
-	    setgid(spec->gid) == -1 || setuid(spec->uid) == -1 ||
-	    getuid() != spec->uid || geteuid() != spec->uid))
-		child_fail(prog, "dropping privileges");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		child_fail(prog, "no_new_privs");
-	if (chdir("/") == -1)
-		child_fail(prog, "chdir /");
-	/* SIGTERM waits, blocked, until the supervisor ignores it. */
-	sigemptyset(&none);
-	sigaddset(&none, SIGTERM);
-	sigprocmask(SIG_BLOCK, &none, NULL);
+	/* SIGTERM waits, blocked, until the command is in its group. */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
+	child_follow_parent(prog, parent);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		child_fail(prog, "supervising");
 	if ((cmd = fork()) == -1)
 		child_fail(prog, "fork");
-	if (cmd == 0) {
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execve(prog, argv, spec->env);
-		child_fail(prog, "exec");
+	if (cmd == 0)
+		child_exec(spec, prog, argv);
+	/* The group (this pid) is the command's now: the daemon signals it. */
+	if (setpgid(0, parent_group) == -1) {
+		kill(cmd, SIGKILL);
+		child_fail(prog, "leaving the group");
 	}
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
 	/* Only the command's tree holds the pipe: EOF comes when it ends. */
 	dup2(null, STDOUT_FILENO);
 	dup2(null, STDERR_FILENO);
@@ -212,16 +277,16 @@ child_run(const struct exec_child_spec *spec, const char *prog,
 }
 
 /*
- * Starts prog with argv. Returns the child's pid, which leads its own
- * process group, with its output pipe in *out (non-blocking); or -1 with
+ * Starts prog with argv. Returns the supervisor's pid, which is also the
+ * command's process group (the supervisor leaves it), with its output pipe in *out (non-blocking); or -1 with
  * the reason in err.
  */
 pid_t
 exec_child_spawn(const struct exec_child_spec *spec, const char *prog,
     char *const argv[], int *out, char *err, size_t errlen)
 {
+	pid_t pid, parent = getpid(), group = getpgrp();
 	int p[2];
-	pid_t pid;
 
 	/* Non-blocking for the loop's end; the child clears it on its own. */
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1) {
@@ -235,7 +300,7 @@ exec_child_spawn(const struct exec_child_spec *spec, const char *prog,
 		return -1;
 	}
 	if (pid == 0)
-		child_run(spec, prog, argv, p[1]);
+		child_run(spec, prog, argv, p[1], parent, group);
 	/* Both sides set the group, so it exists whichever runs first. */
 	setpgid(pid, pid);
 	close(p[1]);
