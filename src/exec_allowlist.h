@@ -28,6 +28,7 @@ enum allow_verdict {
 
 int	allowlist_entry_ok(const char *);
 int	allowlist_is_runner(const char *);
+int	allowlist_target_is_runner(const char *, char *);
 int	allowlist_parse(const struct strlist *, int, struct allowlist *,
 	    char *, size_t);
 void	allowlist_free(struct allowlist *);

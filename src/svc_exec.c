@@ -52,6 +52,32 @@ static const struct conf_key exec_keys[] = {
 	CONF_KEY_END
 };
 
+/*
+ * Without allow_interpreters, an allowed program must not be a runner
+ * under another name either: a symlink "report" to /bin/bash. Checked
+ * here and again for each request (a link may change).
+ */
+static int
+svc_exec_check_targets(const struct svc_conf *conf, const struct allowlist *l,
+    char *err, size_t errlen)
+{
+	char prog[PATH_MAX], real[PATH_MAX];
+	size_t i;
+
+	if (conf->allow_interpreters)
+		return 0;
+	for (i = 0; i < l->n; i++)
+		if (allowlist_resolve(l->v[i].argv[0], conf->path, prog,
+		    sizeof prog) == 0 && allowlist_target_is_runner(prog, real)) {
+			snprintf(err, errlen, "allow: '%s' is %s, a shell, an"
+			    " interpreter or a runner of other programs (set"
+			    " allow_interpreters = yes if you mean it)",
+			    l->v[i].argv[0], real);
+			return -1;
+		}
+	return 0;
+}
+
 static int
 svc_exec_check(const struct svc_conf *conf, char *err, size_t errlen)
 {
@@ -61,6 +87,10 @@ svc_exec_check(const struct svc_conf *conf, char *err, size_t errlen)
 	if (allowlist_parse(&conf->allow, conf->allow_interpreters, &l, why,
 	    sizeof why) == -1) {
 		snprintf(err, errlen, "allow: %s", why);
+		return -1;
+	}
+	if (svc_exec_check_targets(conf, &l, err, errlen) == -1) {
+		allowlist_free(&l);
 		return -1;
 	}
 	allowlist_free(&l);
@@ -114,7 +144,7 @@ static const char *
 svc_exec_try(struct svc_exec *s, const struct udp_req *req, const char *cmd,
     size_t cmdlen, char *msg, size_t len)
 {
-	char prog[4096], why[256], tail[300];
+	char prog[PATH_MAX], real[PATH_MAX], why[256], tail[300];
 	const char *bad = NULL;
 	enum allow_verdict v = ALLOW_NO_PROGRAM;
 	int argc;
@@ -135,6 +165,11 @@ svc_exec_try(struct svc_exec *s, const struct udp_req *req, const char *cmd,
 		snprintf(tail, sizeof tail, ": %s", errno == ENOENT ?
 		    "not found in path" : strerror(errno));
 		svc_exec_say(msg, len, "cannot run ", s->argv[0], tail);
+	} else if (!s->conf->allow_interpreters &&
+	    allowlist_target_is_runner(prog, real)) {
+		s->refused++;
+		svc_exec_say(msg, len, "not allowed: ", s->argv[0],
+		    " (a link to a shell or a runner)");
 	} else if (exec_job_start(s, &req->peer, prog, why, sizeof why) == -1) {
 		snprintf(tail, sizeof tail, ": %s", why);
 		svc_exec_say(msg, len, "cannot run ", s->argv[0], tail);
@@ -304,6 +339,8 @@ svc_exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
 		snprintf(err, errlen, "allow: %s", why);
 		goto fail;
 	}
+	if (svc_exec_check_targets(conf, allow, err, errlen) == -1)
+		goto fail;
 	if (conf->key_file[0] != '\0' &&
 	    auth_key_load(conf->key_file, key, why, sizeof why) == -1) {
 		snprintf(err, errlen, "key_file: %s", why);

@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: MIT
+"""End-to-end: exec's start-up checks, key_file checks and what it logs."""
+import os
+import pwd
+import signal
+import socket
+import tempfile
+import time
+import unittest
+
+from harness import Daemon, SLOW, run_netdemo
+from test_exec import run
+
+BASE = "[exec]\nenabled = yes\nlisten = 127.0.0.1:0\n"
+
+
+def check(text):
+    d = Daemon(text)
+    try:
+        return run_netdemo(["-t", "-c", d.config])
+    finally:
+        d.dir.cleanup()
+
+
+class RunnerLinkTest(unittest.TestCase):
+    def test_link_with_a_harmless_name_to_a_shell_is_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            os.symlink("/bin/sh", os.path.join(tmp, "report"))
+            rc, _, err = check(BASE + "allow = report\npath = %s\n" % tmp)
+            self.assertEqual(rc, 1)
+            self.assertIn("[exec] allow: 'report' is ", err)
+            self.assertIn("a shell, an interpreter or a runner", err)
+            rc, _, err = check(BASE + "allow = report\npath = %s\n"
+                               "allow_interpreters = yes\n" % tmp)
+            self.assertEqual(rc, 0, err)
+
+    def test_link_changed_after_start_is_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            os.chmod(tmp, 0o755)
+            link = os.path.join(tmp, "report")
+            os.symlink("/bin/echo", link)
+            d = Daemon(BASE + "allow = report *\npath = %s\n" % tmp).start()
+            self.addCleanup(d.__exit__)
+            addr = d.addr("exec")[1]
+            self.assertEqual(run(addr, "report hi"), [b"hi\n", b"[exit 0]"])
+            os.unlink(link)
+            os.symlink("/bin/sh", link)
+            self.assertEqual(run(addr, "report -c id"), [
+                b"not allowed: report (a link to a shell or a runner)"])
+
+
+if __name__ == "__main__":
+    unittest.main()
