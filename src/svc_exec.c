@@ -33,6 +33,8 @@
 #include "udp.h"
 #include "exec_words.h"
 
+#define EXEC_NO_KEY	"none"	/* key_file's default: no signatures */
+
 static const struct conf_key exec_keys[] = {
 	UDP_CONF_KEYS,
 	{ "allow", CONF_LIST, NULL, 0, 0, offsetof(struct svc_conf, allow) },
@@ -47,7 +49,7 @@ static const struct conf_key exec_keys[] = {
 	CONF_ALLOW_FROM(CONF_LOOPBACK),
 	{ "user", CONF_STRING, "", 0, 0, offsetof(struct svc_conf, user) },
 	{ "group", CONF_STRING, "", 0, 0, offsetof(struct svc_conf, group) },
-	{ "key_file", CONF_STRING, "", 0, 0,
+	{ "key_file", CONF_STRING, EXEC_NO_KEY, 0, 0,
 	    offsetof(struct svc_conf, key_file) },
 	CONF_KEY_END
 };
@@ -57,6 +59,13 @@ static const struct conf_key exec_keys[] = {
  * under another name either: a symlink "report" to /bin/bash. Checked
  * here and again for each request (a link may change).
  */
+/* key_file's default: requests need no signature. */
+static int
+svc_exec_has_key(const struct svc_conf *conf)
+{
+	return strcmp(conf->key_file, EXEC_NO_KEY) != 0;
+}
+
 static int
 svc_exec_check_targets(const struct svc_conf *conf, const struct allowlist *l,
     char *err, size_t errlen)
@@ -102,7 +111,12 @@ svc_exec_check(const struct svc_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "group: needs user as well");
 		return -1;
 	}
-	if (conf->key_file[0] != '\0' &&
+	if (conf->key_file[0] == '\0') {
+		snprintf(err, errlen, "key_file: empty: name a key, or leave"
+		    " key_file out for unsigned requests");
+		return -1;
+	}
+	if (svc_exec_has_key(conf) &&
 	    auth_key_spec_check(conf->key_file, why, sizeof why) == -1) {
 		snprintf(err, errlen, "key_file: %s", why);
 		return -1;
@@ -305,7 +319,7 @@ static void
 svc_exec_front_conf(struct svc_exec *s)
 {
 	s->front_conf = *s->conf;
-	if (s->conf->key_file[0] != '\0')
+	if (svc_exec_has_key(s->conf))
 		s->front_conf.max_request = UINT_MAX;
 }
 
@@ -318,6 +332,7 @@ svc_exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
     struct allowlist *allow, char **words, struct auth_key *key, char *err,
     size_t errlen)
 {
+	struct auth_key_guard guard;
 	char prog[4096], why[4200];
 	size_t i;
 
@@ -341,8 +356,10 @@ svc_exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
 	}
 	if (svc_exec_check_targets(conf, allow, err, errlen) == -1)
 		goto fail;
-	if (conf->key_file[0] != '\0' &&
-	    auth_key_load(conf->key_file, key, why, sizeof why) == -1) {
+	guard.jobs_drop = spec->drop;
+	guard.job_uid = spec->uid;
+	if (svc_exec_has_key(conf) && auth_key_load_guarded(conf->key_file,
+	    key, &guard, why, sizeof why) == -1) {
 		snprintf(err, errlen, "key_file: %s", why);
 		goto fail;
 	}

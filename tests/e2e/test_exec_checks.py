@@ -49,5 +49,48 @@ class RunnerLinkTest(unittest.TestCase):
                 b"not allowed: report (a link to a shell or a runner)"])
 
 
+class KeyFileTest(unittest.TestCase):
+    def key(self, data, owner=None):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        path = os.path.join(tmp.name, "exec.key")
+        with open(path, "wb") as f:
+            f.write(data)
+        os.chmod(path, 0o600)
+        if owner is not None:
+            os.chown(path, owner, -1)
+        return path
+
+    def refused(self, key_file, want):
+        rc, _, err = check(BASE + "allow = date\nkey_file = %s\n" % key_file)
+        self.assertEqual(rc, 1, err)
+        self.assertIn("[exec] key_file: ", err)
+        self.assertIn(want, err)
+
+    def test_empty_key_file_is_an_error(self):
+        self.refused("", "empty: name a key")
+        self.refused('""', "empty: name a key")
+        rc, _, err = check(BASE + "allow = date\nkey_file = none\n")
+        self.assertEqual(rc, 0, err)
+
+    def test_key_of_one_repeated_byte_is_refused(self):
+        self.refused(self.key(b"\0" * 32), "every byte is the same")
+        self.refused(self.key(b"a" * 64), "every byte is the same")
+        rc, _, err = check(BASE + "allow = date\nkey_file = %s\n"
+                           % self.key(bytes(range(32))))
+        self.assertEqual(rc, 0, err)
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root")
+    def test_key_owned_by_the_jobs_user_is_refused(self):
+        nobody = pwd.getpwnam("nobody").pw_uid
+        self.refused(self.key(bytes(range(32)), nobody),
+                     "owned by uid %d, the user jobs run as" % nobody)
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root")
+    def test_key_owned_by_another_user_is_refused(self):
+        self.refused(self.key(bytes(range(32)), 54321),
+                     "owned by uid 54321, neither root nor netdemo's user")
+
+
 if __name__ == "__main__":
     unittest.main()
