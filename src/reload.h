@@ -20,5 +20,6 @@ int		 reload_staged(struct reload *, char *, size_t);
 struct svc_run	*reload_apply(struct reload *, const struct svc_run *running,
 		    size_t nrunning, size_t *nruns, struct config **conf);
 void		 reload_drop(struct reload *);
+const struct config *reload_config(const struct reload *);
 
 #endif
