@@ -52,8 +52,6 @@ struct svc_exec {
 	struct udp_front	*udp;
 	struct exec_child_spec	 spec;		/* how children start */
 	struct allowlist	 allow;		/* conf->allow, split */
-	/* The front's copy of conf: with a key, the size check is exec's. */
-	struct svc_conf		 front_conf;
 	char			*words;		/* max_request + 1 bytes */
 	struct auth_key		 key;		/* key_file's; no bytes: unsigned */
 	struct auth_replay	*replay;	/* kept across reloads */

@@ -71,6 +71,7 @@ size_t			 udp_request_trim(const char *, size_t);
 size_t			 udp_chunk_length(const char *, size_t, size_t);
 void			 udp_pause(struct udp_front *);
 void			 udp_set_conf(struct udp_front *, const struct svc_conf *);
+void			 udp_pass_oversize(struct udp_front *, int);
 int			 udp_watch_unreachable(struct udp_front *,
 			    udp_unreachable_cb *);
 void			 udp_put_stats(const struct udp_front *, struct stats *);
