@@ -26,6 +26,7 @@
 #include "service.h"
 #include "escape.h"
 #include "exec_job.h"
+#include "exec_state.h"
 #include "log.h"
 #include "service.h"
 #include "stats.h"
