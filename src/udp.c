@@ -33,9 +33,9 @@ static const char too_long_reply[] = "error: request too long";
 
 /*
  * The length of the request at the start of buf: the text runs up to the
- * first NUL byte (the seed's client sends a NUL-padded buffer) and loses
- * trailing CR and LF (nc and socat send a line). Nothing else is touched:
- * leading blanks may be part of a word.
+ * first NUL byte (a C client may send its whole fixed-size, NUL-padded
+ * buffer) and loses trailing CR and LF (nc and socat send a line). Nothing
+ * else is touched: leading blanks may be part of a word.
  */
 size_t
 udp_request_trim(const char *buf, size_t len)
