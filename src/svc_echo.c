@@ -149,11 +149,11 @@ svc_echo_reading(struct echo_conn *c, int on)
 /*
  * Reads what the socket holds, ECHO_READ_CHUNK at a time, into the
  * service's one read buffer and sends it back at once: while nothing waits
- * in the output, straight from that buffer (the floor's read and write, no
- * allocation); what the socket does not take, or all of it when output is
- * already waiting, goes to the bufferevent's output. Stops at a short read
- * or the high-water mark, which no read may pass. Returns 0, or -1 at EOF
- * (*eof set) or on error.
+ * in the output, straight from that buffer (one read and one write per
+ * chunk, nothing allocated); what the socket does not take, or all of it
+ * when output is already waiting, goes to the bufferevent's output. Stops
+ * at a short read or the high-water mark, which no read may pass. Returns
+ * 0, or -1 at EOF (*eof set) or on error.
  */
 static int
 svc_echo_pump(struct echo_conn *c, struct evbuffer *out, int *eof)
