@@ -87,6 +87,8 @@ exec_job_free(struct exec_job *j)
 	LIST_REMOVE(j, entry);
 	s->njobs--;
 	if (!j->exited) {
+		log_info("%s: killed %s, still running after %ld ms",
+		    s->conf->name, j->cmd, msec_since(j->started_ns));
 		child_watch_remove(&j->child);
 		job_end_now(j->child.pid);
 	}
@@ -245,6 +247,7 @@ exec_job_start(struct svc_exec *s, const struct udp_peer *peer, const char *prog
     char *err, size_t errlen)
 {
 	struct timeval tv = { (time_t)s->conf->timeout, 0 };
+	char who[ADDR_STRLEN];
 	struct exec_job *j;
 
 	if ((j = job_new(s, peer)) == NULL) {
@@ -260,6 +263,10 @@ exec_job_start(struct svc_exec *s, const struct udp_peer *peer, const char *prog
 	}
 	j->started_ns = clock_monotonic_ns();
 	words_join(s->argv, j->cmd, sizeof j->cmd);
+	/* Logged now too: a job killed later (reload, stop) is on record. */
+	log_info("%s: %s started %s", s->conf->name,
+	    addr_format((const struct sockaddr *)&peer->addr, who, sizeof who),
+	    j->cmd);
 	j->child.exited = job_exited;
 	j->child.arg = j;
 	child_watch_add(s->ctx->children, &j->child);

@@ -126,19 +126,14 @@ svc_exec_check(const struct svc_conf *conf, char *err, size_t errlen)
 }
 
 /*
- * msg = head, text escaped, tail: a reply quoting the request reaches the
- * client's terminal, so its control bytes go as visible escapes.
+ * msg = head, text, tail, raw: svc_exec_request escapes it once for the
+ * reply and the logger once for the log.
  */
 static void
 svc_exec_say(char *msg, size_t len, const char *head, const char *text,
     const char *tail)
 {
-	size_t n = (size_t)snprintf(msg, len, "%s", head);
-
-	if (n >= len)
-		return;
-	n += escape_text(text, strlen(text), msg + n, len - n);
-	snprintf(msg + n, len - n, "%s", tail);
+	snprintf(msg, len, "%s%s%s", head, text, tail);
 }
 
 /* "not allowed: PROG", or the whole line when its arguments are refused. */
@@ -227,7 +222,7 @@ svc_exec_request(void *arg, const struct udp_req *req)
 {
 	struct svc_exec *s = arg;
 	const struct sockaddr *sa = (const struct sockaddr *)&req->peer.addr;
-	char msg[512], peer[ADDR_STRLEN];
+	char msg[512], reply[ESCAPE_MAX(512)], peer[ADDR_STRLEN];
 	const char *cmd;
 	size_t cmdlen;
 
@@ -244,7 +239,9 @@ svc_exec_request(void *arg, const struct udp_req *req)
 		/* Refusals are what a flood makes: a line a second at most. */
 		log_limited(&s->refusal_log, LOG_LVL_INFO, "%s: %s: %s",
 		    s->conf->name, addr_format(sa, peer, sizeof peer), msg);
-		udp_reply_str(&req->peer, msg);
+		/* A reply quoting the request reaches the client's terminal. */
+		escape_text(msg, strlen(msg), reply, sizeof reply);
+		udp_reply_str(&req->peer, reply);
 	}
 }
 

@@ -92,5 +92,38 @@ class KeyFileTest(unittest.TestCase):
                      "owned by uid 54321, neither root nor netdemo's user")
 
 
+class ExecLogTest(unittest.TestCase):
+    def test_format_characters_and_backslashes_are_escaped(self):
+        d = Daemon(BASE + "allow = echo *\n").start()
+        self.addCleanup(d.__exit__)
+        addr = d.addr("exec")[1]
+        forged = "x\u202egnp.exe\u2066\u200b\ufeff\u2028y"
+        run(addr, forged.encode(), single=True)
+        line = d.wait_log(r"not allowed: x")
+        self.assertIn("not allowed: x\\u{202E}gnp.exe\\u{2066}\\u{200B}"
+                      "\\u{FEFF}\\u{2028}y", line)
+        time.sleep(1.1)    # refusals are logged a line a second at most
+        run(addr, b"'a\\nb'", single=True)
+        line = d.wait_log(r"not allowed: a")
+        self.assertTrue(line.endswith("not allowed: a\\\\nb"), line)
+        self.assertEqual(run(addr, "echo \u202eok"),
+                         ["\u202eok\n".encode(), b"[exit 0]"])
+        line = d.wait_log(r"ran echo")
+        self.assertIn("ran echo \\u{202E}ok: [exit 0]", line)
+
+    def test_a_job_is_logged_when_it_starts_and_when_it_is_killed(self):
+        text = BASE + "allow = sleep *\ntimeout = 30\n"
+        d = Daemon(text + "[echo]\nlisten = 127.0.0.1:0\n").start()
+        self.addCleanup(d.__exit__)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.sendto(b"sleep 29.5", d.addr("exec")[1])
+        d.wait_log(r"exec: 127\.0\.0\.1:\d+ started sleep 29\.5$")
+        d.write("netdemo.ini", "[echo]\nlisten = 127.0.0.1:0\n")
+        mark = len(d.snapshot())
+        d.send_signal(signal.SIGHUP)
+        d.wait_log(r"exec: killed sleep 29\.5, still running after \d+ ms",
+                   start=mark)
+
+
 if __name__ == "__main__":
     unittest.main()
