@@ -21,7 +21,9 @@
 #include <string.h>
 #include <strings.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,6 +75,24 @@ open_log_file(const char *path)
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 }
 
+/* True when syslog(3)'s socket takes connections (glibc tries both types). */
+static int
+syslog_reachable(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int types[] = { SOCK_DGRAM, SOCK_STREAM }, fd, ok = 0;
+	size_t i;
+
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", _PATH_LOG);
+	for (i = 0; i < 2 && !ok; i++) {
+		if ((fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0)) == -1)
+			return 1;	/* cannot tell: assume it is there */
+		ok = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+		close(fd);
+	}
+	return ok;
+}
+
 /*
  * Sends the log to "stderr", "syslog" or the file at an absolute path.
  * Returns -1 with errno set (the target stays as it was) on failure.
@@ -83,6 +103,11 @@ log_set_target(const char *target)
 	int fd;
 
 	if (strcmp(target, "syslog") == 0) {
+		/* syslog(3) drops every line without a word if nothing listens. */
+		if (!syslog_reachable())
+			log_warnx("syslog unreachable (nothing listens on %s): log"
+			    " lines will be lost; set [netdemo] log_target to a"
+			    " file or stderr", _PATH_LOG);
 		openlog("netdemo", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 		fd = STDERR_FILENO;
 	} else if (strcmp(target, "stderr") == 0 || target[0] == '\0')

@@ -61,6 +61,29 @@ class OptionsTest(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertIn("configuration OK", out)
 
+    def test_background_warns_when_syslog_is_unreachable(self):
+        """-d logs to syslog by default: with nothing on /dev/log every line
+        would be lost, so start-up says so on stderr before detaching."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            try:
+                s.connect("/dev/log")
+                self.skipTest("/dev/log is served here")
+            except OSError:
+                pass
+        d = Daemon("[echo]\nlisten = 127.0.0.1:0\n")
+        pidfile = d.path("netdemo.pid")
+        try:
+            rc, _, err = run_netdemo(["-d", "-c", d.config, "-p", pidfile])
+            self.assertEqual(rc, 0, err)
+            self.assertIn("syslog unreachable (nothing listens on /dev/log)", err)
+        finally:
+            try:
+                with open(pidfile) as f:
+                    os.kill(int(f.read()), signal.SIGTERM)
+            except (OSError, ValueError):
+                pass
+            d.dir.cleanup()
+
     def test_missing_config_file(self):
         rc, _, err = run_netdemo(["-t", "-c", "/nonexistent/netdemo.ini"])
         self.assertEqual(rc, 1)
