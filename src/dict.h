@@ -10,6 +10,9 @@
 struct dict;
 struct dict_load;
 
+/* The longest marker dict_cut_mark() returns: "; …". */
+#define DICT_CUT_MARK_MAX	5
+
 /* The largest text dict_parse takes; dict_load takes its limit from the caller. */
 #define DICT_MAX_FILE_SIZE	((size_t)1 << 30)
 
@@ -26,6 +29,7 @@ const char	*dict_lookup(const struct dict *, const char *, size_t, size_t *);
 const char	*dict_lookup_loose(const struct dict *, const char *, size_t,
 		    size_t *);
 size_t		 dict_cut_value(const char *, size_t, size_t, size_t);
+const char	*dict_cut_mark(const char *, size_t, size_t);
 size_t		 dict_count_longer(const struct dict *, size_t);
 size_t		 dict_size(const struct dict *);
 int		 dict_release_some(struct dict *, size_t);

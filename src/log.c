@@ -21,7 +21,9 @@
 #include <string.h>
 #include <strings.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -150,6 +152,24 @@ log_target_use(const char *target, int fd)
 	    fd == STDERR_FILENO ? "" : target);
 }
 
+/* True when syslog(3)'s socket takes connections (glibc tries both types). */
+static int
+syslog_reachable(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int types[] = { SOCK_DGRAM, SOCK_STREAM }, fd, ok = 0;
+	size_t i;
+
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", _PATH_LOG);
+	for (i = 0; i < 2 && !ok; i++) {
+		if ((fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0)) == -1)
+			return 1;	/* cannot tell: assume it is there */
+		ok = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+		close(fd);
+	}
+	return ok;
+}
+
 /*
  * Sends the log to "stderr", "syslog" or the file at an absolute path.
  * Returns -1 with errno set (the target stays as it was) on failure.
@@ -159,6 +179,11 @@ log_set_target(const char *target)
 {
 	int fd;
 
+	if (strcmp(target, "syslog") == 0 && !syslog_reachable())
+		/* syslog(3) drops every line without a word if nothing listens. */
+		log_warnx("syslog unreachable (nothing listens on %s): log lines"
+		    " will be lost; set [netdemo] log_target to a file or stderr",
+		    _PATH_LOG);
 	if ((fd = log_target_open(target)) == -1)
 		return -1;
 	log_target_use(target, fd);
