@@ -259,6 +259,10 @@ svc_exec_resolve_user(const struct svc_conf *conf, struct exec_child_spec *spec,
 		if (conf->user[0] != '\0')
 			log_warnx("%s: user = %s ignored: netdemo is not root, so"
 			    " children run as its own user", conf->name, user);
+		log_warnx("%s: netdemo is not root, so jobs run as its own user:"
+		    " a job can signal netdemo and its own supervisor, and"
+		    " what it starts can outlive it (see README, Security)",
+		    conf->name);
 		return 0;
 	}
 	if ((pw = getpwnam(user)) == NULL) {
@@ -288,12 +292,30 @@ svc_exec_resolve_user(const struct svc_conf *conf, struct exec_child_spec *spec,
 	return 0;
 }
 
-/* A directory anyone may write to lets anyone choose what a name runs. */
-static void
-svc_exec_warn_writable_path(const struct svc_conf *conf)
+/* Whether the jobs' user (or anyone) owns or may write to st's file. */
+static const char *
+svc_exec_jobs_may_change(const struct exec_child_spec *spec,
+    const struct stat *st)
 {
-	const char *d = conf->path, *end;
-	char dir[4096];
+	if (st->st_mode & S_IWOTH)
+		return "world-writable: anyone";
+	if (spec->drop && st->st_uid == spec->uid)
+		return "owned by the jobs' user: a job";
+	if (spec->drop && st->st_gid == spec->gid && (st->st_mode & S_IWGRP))
+		return "writable by the jobs' group: a job";
+	return NULL;
+}
+
+/*
+ * A directory a job (or anyone) may write to, or whose parent anyone may
+ * write to, lets them choose what a name runs.
+ */
+static void
+svc_exec_warn_path(const struct svc_conf *conf,
+    const struct exec_child_spec *spec)
+{
+	const char *d = conf->path, *end, *who;
+	char dir[4096], *slash;
 	struct stat st;
 
 	for (; *d != '\0'; d = *end ? end + 1 : end) {
@@ -301,10 +323,40 @@ svc_exec_warn_writable_path(const struct svc_conf *conf)
 		if (end == NULL)
 			end = d + strlen(d);
 		snprintf(dir, sizeof dir, "%.*s", (int)(end - d), d);
-		if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH))
-			log_warnx("%s: path: %s is world-writable: anyone can"
-			    " put a program there", conf->name, dir);
+		if (stat(dir, &st) == 0 &&
+		    (who = svc_exec_jobs_may_change(spec, &st)) != NULL)
+			log_warnx("%s: path: %s is %s can put a program there",
+			    conf->name, dir, who);
+		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+			*slash = '\0';
+			if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) &&
+			    !(st.st_mode & S_ISVTX))
+				log_warnx("%s: path: %s is world-writable: anyone"
+				    " can replace %s", conf->name, dir, slash + 1);
+			else if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH))
+				log_warnx("%s: path: %s is world-writable (sticky):"
+				    " a path directory belongs elsewhere",
+				    conf->name, dir);
+		}
 	}
+}
+
+/* An allowed program a job (or anyone) may rewrite runs what they like. */
+static void
+svc_exec_warn_program(const struct svc_conf *conf,
+    const struct exec_child_spec *spec, const char *prog)
+{
+	struct stat st;
+	const char *who;
+
+	if (stat(prog, &st) == -1)
+		return;
+	if ((who = svc_exec_jobs_may_change(spec, &st)) != NULL)
+		log_warnx("%s: allow: %s is %s can change what it runs",
+		    conf->name, prog, who);
+	else if (st.st_mode & S_IWGRP)
+		log_warnx("%s: allow: %s is group-writable: its group can change"
+		    " what it runs", conf->name, prog);
 }
 
 /*
@@ -362,13 +414,15 @@ svc_exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
 		service_warn_exposure(conf, "whoever allow_from admits can run"
 		    " the allowlisted commands (set key_file to require"
 		    " signed requests)");
-	svc_exec_warn_writable_path(conf);
+	svc_exec_warn_path(conf, spec);
 	for (i = 0; i < allow->n; i++)
 		if (allowlist_resolve(allow->v[i].argv[0], conf->path, prog,
 		    sizeof prog) == -1)
 			log_warnx("%s: allow: '%s' is not an executable file%s",
 			    conf->name, allow->v[i].argv[0],
 			    allow->v[i].argv[0][0] == '/' ? "" : " in path");
+		else
+			svc_exec_warn_program(conf, spec, prog);
 	return 0;
 fail:
 	allowlist_free(allow);

@@ -4,11 +4,12 @@ import os
 import pwd
 import signal
 import socket
+import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import Daemon, SLOW, run_netdemo
+from harness import Daemon, NETDEMO, SLOW, WRAPPER, run_netdemo
 from test_exec import run
 
 BASE = "[exec]\nenabled = yes\nlisten = 127.0.0.1:0\n"
@@ -47,6 +48,76 @@ class RunnerLinkTest(unittest.TestCase):
             os.symlink("/bin/sh", link)
             self.assertEqual(run(addr, "report -c id"), [
                 b"not allowed: report (a link to a shell or a runner)"])
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root")
+class PathWarningTest(unittest.TestCase):
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.tmp = tmp.name
+        os.chmod(self.tmp, 0o755)
+        self.nobody = pwd.getpwnam("nobody").pw_uid
+
+    def program(self, name, mode=0o755, owner=0, where=None):
+        path = os.path.join(where or self.tmp, name)
+        with open(path, "w") as f:
+            f.write("#!/bin/true\n")
+        os.chmod(path, mode)
+        os.chown(path, owner, -1)
+        return path
+
+    def warnings(self, allow, path):
+        rc, _, err = check(BASE + "allow = %s\npath = %s\n" % (allow, path))
+        self.assertEqual(rc, 0, err)
+        return err
+
+    def test_path_directory_of_the_jobs_user(self):
+        os.chown(self.tmp, self.nobody, -1)
+        self.program("report")
+        err = self.warnings("report", self.tmp)
+        self.assertIn("path: %s is owned by the jobs' user: a job can put a"
+                      " program there" % self.tmp, err)
+
+    def test_path_directory_in_a_world_writable_one(self):
+        os.chmod(self.tmp, 0o777)
+        sub = os.path.join(self.tmp, "bin")
+        os.mkdir(sub, 0o755)
+        self.program("report", where=sub)
+        err = self.warnings("report", sub)
+        self.assertIn("path: %s is world-writable: anyone can replace bin"
+                      % self.tmp, err)
+
+    def test_programs_the_jobs_may_change(self):
+        loose = self.program("loose", mode=0o777)
+        theirs = self.program("theirs", owner=self.nobody)
+        grp = self.program("grp", mode=0o775)
+        err = self.warnings("%s, %s, %s" % (loose, theirs, grp), "/usr/bin")
+        self.assertIn("allow: %s is world-writable: anyone can change what"
+                      " it runs" % loose, err)
+        self.assertIn("allow: %s is owned by the jobs' user: a job can change"
+                      % theirs, err)
+        self.assertIn("allow: %s is group-writable" % grp, err)
+
+    def test_non_root_daemon_warns(self):
+        d = Daemon(BASE + "allow = date\n")
+        self.addCleanup(d.dir.cleanup)
+        os.chmod(d.dir.name, 0o755)
+        os.chmod(d.config, 0o644)
+        rc, _, err = run_netdemo(["-t", "-c", d.config])
+        self.assertNotIn("netdemo is not root", err)
+
+        def drop():
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(self.nobody)
+        p = subprocess.run(WRAPPER + [NETDEMO, "-t", "-c", d.config],
+                           capture_output=True, text=True, timeout=10 * SLOW,
+                           stdin=subprocess.DEVNULL, preexec_fn=drop)
+        rc, err = p.returncode, p.stderr
+        self.assertEqual(rc, 0, err)
+        self.assertIn("netdemo is not root, so jobs run as its own user: a"
+                      " job can signal netdemo", err)
 
 
 class KeyFileTest(unittest.TestCase):
