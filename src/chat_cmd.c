@@ -38,8 +38,8 @@ is_command_word(const char *s, size_t len)
 	for (w = 0; chat_words[w] != NULL; w++) {
 		if (len != strlen(chat_words[w]))
 			continue;
-		for (i = 0; i < len && chat_ascii_lower(s[i]) == chat_words[w][i];
-		    i++)
+		for (i = 0; i < len &&
+		    chat_ascii_lower(s[i]) == chat_words[w][i]; i++)
 			;
 		if (i == len)
 			return 1;

@@ -168,7 +168,8 @@ svc_chat_online(struct svc_chat *s, const struct udp_req *req,
 		return;
 	}
 	log_limited(&s->join_log, LOG_LVL_INFO, "%s: %s online, %zu members",
-	    s->conf->name, svc_chat_name(c, buf, sizeof buf), s->members->count);
+	    s->conf->name, svc_chat_name(c, buf, sizeof buf),
+	    s->members->count);
 	if (s->fed != NULL)
 		chat_fed_join(s->fed, svc_chat_name(c, buf, sizeof buf));
 	svc_chat_broadcast_str(s, svc_chat_name(c, buf, sizeof buf), "online");

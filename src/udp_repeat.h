@@ -24,7 +24,7 @@
 #define UDP_REPEAT_SETS		2048
 /* Shorter than any client's retry (netdemo-cli waits 2 s), far longer than a loop's turn. */
 #define UDP_REPEAT_WINDOW_NS	(500 * NSEC_PER_MSEC)
-/* A shorter reply is not remembered: too likely to end a next request by chance. */
+/* A shorter reply is not remembered: it may end a next request by chance. */
 #define UDP_REFLECT_MIN		8
 /* The host key, then the port. */
 #define UDP_REPEAT_KEYLEN	(ADDR_HOST_KEYLEN + 2)
@@ -36,7 +36,7 @@
 
 struct udp_repeat_slot {
 	uint8_t		key[UDP_REPEAT_KEYLEN];
-	uint32_t	out_len;	/* of the last datagram to key; 0: none */
+	uint32_t	out_len;	/* of our last one to key; 0: none */
 	uint64_t	digest;		/* of the last datagram from key */
 	uint64_t	out_digest;	/* of the last datagram to key */
 	int64_t		at_ns;		/* when it came; 0: never */

@@ -117,7 +117,8 @@ utf8_is_invisible(uint32_t cp)
 	    cp == 0x3164 || (cp >= 0xfdd0 && cp <= 0xfdef) ||
 	    (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff || cp == 0xffa0 ||
 	    (cp >= 0xfff0 && cp <= 0xfffb) || (cp & 0xfffe) == 0xfffe ||
-	    cp == 0x110bd || cp == 0x110cd || (cp >= 0x13430 && cp <= 0x1343f) ||
+	    cp == 0x110bd || cp == 0x110cd ||
+	    (cp >= 0x13430 && cp <= 0x1343f) ||
 	    (cp >= 0x1bca0 && cp <= 0x1bca3) ||
 	    (cp >= 0x1d173 && cp <= 0x1d17a) ||
 	    (cp >= 0xe0000 && cp <= 0xe0fff);
@@ -151,7 +152,8 @@ utf8_is_emoji(uint32_t cp)
 /*
  * True for well-formed UTF-8 with none of utf8_is_control's characters
  * and none of utf8_is_invisible's, but for U+FE0F right after an emoji
- * and U+200D between two (👩‍💻, ❤️‍🔥, 1️⃣): the sequences emoji keyboards send.
+ * and U+200D between two (👩‍💻, ❤️‍🔥, 1️⃣): the sequences emoji
+ * keyboards send.
  */
 int
 utf8_text(const char *s, size_t len)
