@@ -23,6 +23,11 @@ IGNORES_TERM = ("sh -c \"trap '' TERM; setsid sleep %s >/dev/null 2>&1 &"
                 " echo started; sleep 20\"")
 
 
+def mark(seconds):
+    """A sleep's argument only this test process uses: SECONDS.PID."""
+    return "%s.%d" % (seconds, os.getpid())
+
+
 def wait_there(marker, timeout=3.0):
     """Waits (bounded) until a process has marker as an argument."""
     deadline = time.monotonic() + timeout * SLOW
@@ -50,44 +55,44 @@ class LeftoverTest(unittest.TestCase):
                                  for p in pids_with_arg(marker)])
 
     def test_job_cannot_kill_its_supervisor(self):
-        self.forget("61.25")
+        self.forget(mark("61"))
         d, addr = self.daemon()
-        out = run(addr, "sh -c '(setsid sleep 61.25 </dev/null >/dev/null"
+        out = run(addr, "sh -c '(setsid sleep %s </dev/null >/dev/null"
                   " 2>&1 &); kill -9 $PPID 2>/dev/null && echo killed ||"
-                  " echo refused'")
+                  " echo refused'" % mark("61"))
         self.assertEqual(out, [b"refused\n", b"[exit 0]"])
-        self.assertEqual(wait_gone("61.25"), [])
+        self.assertEqual(wait_gone(mark("61")), [])
         self.assertEqual(children_of(d.proc.pid), [])
 
     def test_timeout_kills_the_helper_of_a_script_ignoring_term(self):
-        self.forget("62.25")
+        self.forget(mark("62"))
         d, addr = self.daemon("timeout = 1\n")
-        out = run(addr, IGNORES_TERM % "62.25", timeout=10)
+        out = run(addr, IGNORES_TERM % mark("62"), timeout=10)
         self.assertEqual(out, [b"started\n", b"[timeout after 1 s]"])
-        self.assertEqual(wait_gone("62.25"), [])
+        self.assertEqual(wait_gone(mark("62")), [])
         self.assertEqual(children_of(d.proc.pid), [])
 
     def test_stopping_netdemo_kills_the_helper(self):
-        self.forget("63.25")
+        self.forget(mark("63"))
         d, addr = self.daemon("timeout = 20\n")
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.sendto((IGNORES_TERM % "63.25").encode(), addr)
-            self.assertTrue(wait_there("63.25"))
+            s.sendto((IGNORES_TERM % mark("63")).encode(), addr)
+            self.assertTrue(wait_there(mark("63")))
             self.assertEqual(d.stop(timeout=10), 0)
-        self.assertEqual(wait_gone("63.25"), [])
+        self.assertEqual(wait_gone(mark("63")), [])
 
     def test_killing_netdemo_ends_its_jobs(self):
-        self.forget("64.25")
-        self.forget("65.25")
+        self.forget(mark("64"))
+        self.forget(mark("65"))
         d, addr = self.daemon("timeout = 20\n")
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.sendto(b"sh -c 'setsid sleep 64.25 >/dev/null 2>&1 &"
-                     b" sleep 65.25'", addr)
-        self.assertTrue(wait_there("64.25"))
-        self.assertTrue(wait_there("65.25"))
+            s.sendto(("sh -c 'setsid sleep %s >/dev/null 2>&1 & sleep %s'"
+                      % (mark("64"), mark("65"))).encode(), addr)
+        self.assertTrue(wait_there(mark("64")))
+        self.assertTrue(wait_there(mark("65")))
         d.stop(signal.SIGKILL)
-        self.assertEqual(wait_gone("64.25"), [])
-        self.assertEqual(wait_gone("65.25"), [])
+        self.assertEqual(wait_gone(mark("64")), [])
+        self.assertEqual(wait_gone(mark("65")), [])
 
 
 if __name__ == "__main__":
