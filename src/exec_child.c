@@ -197,7 +197,7 @@ child_exec(const struct exec_child_spec *spec, const char *prog,
 {
 	sigset_t none;
 
-	signal(SIGTERM, SIG_DFL);
+	child_reset_signals();
 	if (spec->drop && (setgroups(1, &spec->gid) == -1 ||
 	    setgid(spec->gid) == -1 || setuid(spec->uid) == -1 ||
 	    getuid() != spec->uid || geteuid() != spec->uid))
@@ -210,6 +210,25 @@ child_exec(const struct exec_child_spec *spec, const char *prog,
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execve(prog, argv, spec->env);
 	child_fail(prog, "exec");
+}
+
+/*
+ * The command starts only once its supervisor has left the group (the
+ * write end closes): a signal the daemon sends the group never finds the
+ * supervisor in it while the command runs.
+ */
+static void
+child_wait_go(int go[2], const char *prog)
+{
+	pid_t supervisor = getppid();
+	char c;
+
+	close(go[1]);
+	while (read(go[0], &c, 1) == -1 && errno == EINTR)
+		;
+	close(go[0]);
+	if (getppid() != supervisor || getpgid(supervisor) == getpgrp())
+		child_fail(prog, "supervising");
 }
 
 /*
@@ -227,6 +246,11 @@ child_follow_parent(const char *prog, pid_t parent)
 	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
 	    prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
 		child_fail(prog, "supervising");
+	/* In the daemon's group it would get a terminal's ^C, ^\ and hangup. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTSTP, SIG_IGN);
 	if (getppid() != parent)
 		_exit(127);
 }
@@ -238,7 +262,7 @@ child_run(const struct exec_child_spec *spec, const char *prog,
 	struct rlimit rl;
 	sigset_t term;
 	pid_t cmd;
-	int null;
+	int null, go[2];
 
 	if (fcntl(out, F_SETFL, 0) == -1 ||
 	    (null = open("/dev/null", O_RDONLY)) == -1 ||
@@ -259,15 +283,19 @@ child_run(const struct exec_child_spec *spec, const char *prog,
 	child_follow_parent(prog, parent);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		child_fail(prog, "supervising");
-	if ((cmd = fork()) == -1)
+	if (pipe2(go, O_CLOEXEC) == -1 || (cmd = fork()) == -1)
 		child_fail(prog, "fork");
-	if (cmd == 0)
+	if (cmd == 0) {
+		child_wait_go(go, prog);
 		child_exec(spec, prog, argv);
+	}
 	/* The group (this pid) is the command's now: the daemon signals it. */
 	if (setpgid(0, parent_group) == -1) {
 		kill(cmd, SIGKILL);
 		child_fail(prog, "leaving the group");
 	}
+	close(go[1]);
+	close(go[0]);
 	sigprocmask(SIG_UNBLOCK, &term, NULL);
 	/* Only the command's tree holds the pipe: EOF comes when it ends. */
 	dup2(null, STDOUT_FILENO);

@@ -37,11 +37,19 @@ def wait_there(marker, timeout=3.0):
 
 
 def wait_gone(marker, timeout=3.0):
-    """Waits (bounded) until no process has marker as an argument."""
+    """Waits (bounded) until no process has marker as an argument; returns
+    the /proc stat lines of those left."""
     deadline = time.monotonic() + timeout * SLOW
     while pids_with_arg(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
-    return pids_with_arg(marker)
+    left = []
+    for pid in pids_with_arg(marker):
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                left.append(f.read().strip())
+        except OSError:
+            pass
+    return left
 
 
 class LeftoverTest(unittest.TestCase):
