@@ -283,7 +283,9 @@ child_run(const struct exec_child_spec *spec, const char *prog,
 	child_follow_parent(prog, parent);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		child_fail(prog, "supervising");
-	if (pipe2(go, O_CLOEXEC) == -1 || (cmd = fork()) == -1)
+	if (pipe2(go, O_CLOEXEC) == -1)
+		child_fail(prog, "pipe");
+	if ((cmd = fork()) == -1)
 		child_fail(prog, "fork");
 	if (cmd == 0) {
 		child_wait_go(go, prog);
