@@ -79,12 +79,17 @@ daemon_init(struct daemon *d, struct config *conf)
 		log_errorx("cannot create the event loop");
 		return -1;
 	}
+	if (dict_registry_init(&d->dicts, d->base) == -1) {
+		log_errorx("cannot create the dictionary registry");
+		return -1;
+	}
 	d->svcs = xcalloc(conf->nsvcs, sizeof *d->svcs);
 	LIST_INIT(&d->children);
 	d->ctx.base = d->base;
 	d->ctx.udp_ports = &d->udp_ports;
 	d->ctx.children = &d->children;
 	d->ctx.notify = &d->notify;
+	d->ctx.dicts = &d->dicts;
 	d->ctx.owner = d;
 	d->ctx.drained = service_drained_cb;
 	d->ctx.staged = reload_staged_cb;
@@ -432,6 +437,7 @@ daemon_free(struct daemon *d)
 		d->svcs[i].conf->kind->free(d->svcs[i].state);
 	free(d->svcs);
 	udp_ports_free(&d->udp_ports);
+	dict_registry_free(&d->dicts);
 	if (d->ev_hup != NULL)
 		event_free(d->ev_hup);
 	if (d->ev_term != NULL)

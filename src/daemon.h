@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "child_watch.h"
+#include "dict_registry.h"
 #include "notify.h"
 #include "service.h"
 #include "udp_ports.h"
@@ -37,6 +38,7 @@ struct daemon {
 	struct udp_ports	 udp_ports;	/* bound by our UDP services */
 	struct event		*ev_drain;	/* deadline for draining at stop */
 	struct child_watches	 children;
+	struct dict_registry	 dicts;		/* tables the dict sections loaded */
 	struct reload		*reload;	/* a SIGHUP's plan in progress */
 	int			 stopping;
 	time_t			 started;	/* for uptime and start time */

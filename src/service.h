@@ -21,6 +21,8 @@
 #include "child_watch.h"
 
 struct conf_key;
+struct config;
+struct dict_registry;
 struct event_base;
 struct stats;
 struct svc_conf;
@@ -37,6 +39,7 @@ struct svc_ctx {
 	struct udp_ports	*udp_ports;	/* bound by our UDP services */
 	struct child_watches	*children;	/* reaped on SIGCHLD */
 	struct notify		*notify;	/* the service manager's STATUS= */
+	struct dict_registry	*dicts;		/* loaded tables, by section */
 	void			*owner;		/* the callbacks' first argument */
 	/* In-flight work ended (after stop, the last one ends the loop). */
 	void			(*drained)(void *);
@@ -60,6 +63,12 @@ struct service {
 
 	/* Optional checks across the section's keys; -1 + err naming the key. */
 	int	 (*check)(const struct svc_conf *, char *, size_t);
+	/*
+	 * Optional checks against the file's other sections (at start and at
+	 * every reload, before anything is created); -1 + err naming the key.
+	 */
+	int	 (*check_config)(const struct config *, const struct svc_conf *,
+		    char *, size_t);
 	/* Loads what the instance needs without opening sockets; NULL + err. */
 	void	*(*create)(struct svc_ctx *, const struct svc_conf *, char *,
 		    size_t);
@@ -93,10 +102,12 @@ struct service {
 
 extern const struct service svc_chat;
 extern const struct service svc_dict;
+extern const struct service svc_dictd;
 extern const struct service svc_echo;
 extern const struct service svc_exec;
 extern const struct service svc_metrics;
 extern const struct service svc_stats;
+extern const struct service svc_udpecho;
 
 const struct service	*service_find(const char *);
 char			*service_kind_list(char *, size_t);

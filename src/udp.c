@@ -129,6 +129,7 @@ udp_dispatch(struct udp_req *req, const char *buf, size_t n)
 		return;
 	req->data = buf;
 	req->len = udp_request_trim(buf, n);
+	req->raw_len = n;
 	if (req->len > f->conf->max_request) {
 		f->stats.too_long++;
 		udp_reply(&req->peer, too_long_reply, sizeof too_long_reply - 1);
