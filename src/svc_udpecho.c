@@ -7,21 +7,29 @@
  * kind: the loop guard (no replies to ports below 1024, to netdemo's own
  * ports, to broadcast or multicast sources, nor to a repeated datagram),
  * allow_from and the rate limit. max_request bounds what is echoed.
+ * One more guard is its own: facing a dict that translates a word both
+ * ways, the texts it gets alternate, so it also drops the datagram before
+ * the last one from the same source (udp_repeat_cycle_seen).
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
+#include "clock.h"
 #include "config.h"
+#include "hash.h"
 #include "service.h"
 #include "stats.h"
 #include "udp.h"
+#include "udp_repeat.h"
 
 struct svc_udpecho {
 	const struct svc_conf	*conf;
 	const struct svc_conf	*staged_conf;	/* prepared by a reload */
 	struct svc_ctx		*ctx;
 	struct udp_front	*udp;
-	uint64_t		 echoed;
+	uint64_t		 echoed, dropped_cycle;
+	struct udp_repeat	 cycle;		/* the last two per source */
 };
 
 static const struct conf_key udpecho_keys[] = {
@@ -38,6 +46,12 @@ svc_udpecho_request(void *arg, const struct udp_req *req)
 	/* The front checked the trimmed length; what goes back is all of it. */
 	if (req->raw_len > s->conf->max_request)
 		return;
+	if (udp_repeat_cycle_seen(&s->cycle,
+	    (const struct sockaddr *)&req->peer.addr, req->data, req->raw_len,
+	    clock_monotonic_ns())) {
+		s->dropped_cycle++;
+		return;
+	}
 	if (udp_reply_raw(&req->peer, req->data, req->raw_len) == 0)
 		s->echoed++;
 }
@@ -54,6 +68,7 @@ svc_udpecho_create(struct svc_ctx *ctx, const struct svc_conf *conf,
 	}
 	s->ctx = ctx;
 	s->conf = conf;
+	udp_repeat_init(&s->cycle, hash_random_seed());
 	return s;
 }
 
@@ -116,6 +131,7 @@ svc_udpecho_stats(void *arg, struct stats *st)
 
 	udp_put_stats(s->udp, st);
 	stats_put(st, s->conf->name, "echoed", s->echoed);
+	stats_put(st, s->conf->name, "dropped_cycle", s->dropped_cycle);
 }
 
 const struct service svc_udpecho = {

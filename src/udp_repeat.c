@@ -70,3 +70,38 @@ udp_repeat_seen(struct udp_repeat *r, const struct sockaddr *sa,
 	s->at_ns = now_ns;
 	return 0;
 }
+
+/*
+ * udp_repeat_seen() for a service that sends back what it gets (udpecho):
+ * facing a dictionary that translates both ways, what it receives from
+ * that source alternates between two texts, which the last one alone never
+ * catches. So this also drops buf when it equals the datagram before the
+ * last (within the window). A client alternating two requests within
+ * 500 ms loses the third; an echo client has no reason to.
+ */
+int
+udp_repeat_cycle_seen(struct udp_repeat *r, const struct sockaddr *sa,
+    const void *buf, size_t len, int64_t now_ns)
+{
+	uint8_t key[UDP_REPEAT_KEYLEN];
+	struct udp_repeat_slot *s;
+	uint64_t digest;
+
+	repeat_key(sa, key);
+	s = &r->slots[hash_seeded(key, sizeof key, r->seed) % UDP_REPEAT_SLOTS];
+	digest = hash_seeded(buf, len, ~r->seed);
+	if (s->at_ns != 0 && memcmp(s->key, key, sizeof key) == 0) {
+		if ((s->digest == digest &&
+		    now_ns - s->at_ns < UDP_REPEAT_WINDOW_NS) ||
+		    (s->prev_digest == digest && s->prev_at_ns != 0 &&
+		    now_ns - s->prev_at_ns < UDP_REPEAT_WINDOW_NS))
+			return 1;
+		s->prev_digest = s->digest;
+		s->prev_at_ns = s->at_ns;
+	} else
+		s->prev_at_ns = 0;
+	memcpy(s->key, key, sizeof key);
+	s->digest = digest;
+	s->at_ns = now_ns;
+	return 0;
+}

@@ -20,6 +20,8 @@ struct udp_repeat_slot {
 	uint8_t		key[UDP_REPEAT_KEYLEN];
 	uint64_t	digest;		/* of the last datagram from key */
 	int64_t		at_ns;		/* when it came; 0: never */
+	uint64_t	prev_digest;	/* the one before (udp_repeat_cycle_seen) */
+	int64_t		prev_at_ns;
 };
 
 struct udp_repeat {
@@ -29,6 +31,8 @@ struct udp_repeat {
 
 void	udp_repeat_init(struct udp_repeat *, uint64_t);
 int	udp_repeat_seen(struct udp_repeat *, const struct sockaddr *,
+	    const void *, size_t, int64_t);
+int	udp_repeat_cycle_seen(struct udp_repeat *, const struct sockaddr *,
 	    const void *, size_t, int64_t);
 
 #endif
