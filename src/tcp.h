@@ -21,9 +21,10 @@ struct tcp_listeners {
 
 int			 tcp_admit(const struct svc_conf *, struct log_limit *,
 			    const struct sockaddr *);
-int			 tcp_listen_all(struct event_base *, const struct svc_conf *,
-			    evconnlistener_cb, evconnlistener_errorcb, void *,
-			    struct tcp_listeners *, char *, size_t);
+int			 tcp_listen_all(struct event_base *base,
+			    const struct svc_conf *conf, evconnlistener_cb cb,
+			    evconnlistener_errorcb errcb, void *arg,
+			    struct tcp_listeners *ls, char *err, size_t errlen);
 void			 tcp_pause_accepting(struct tcp_listeners *,
 			    const char *, size_t);
 void			 tcp_close_all(struct tcp_listeners *);

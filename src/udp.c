@@ -33,9 +33,9 @@ static const char too_long_reply[] = "error: request too long";
 
 /*
  * The length of the request at the start of buf: the text runs up to the
- * first NUL byte (the seed's client sends a NUL-padded buffer) and loses
- * trailing CR and LF (nc and socat send a line). Nothing else is touched:
- * leading blanks may be part of a word.
+ * first NUL byte (a C client may send its whole fixed-size, NUL-padded
+ * buffer) and loses trailing CR and LF (nc and socat send a line). Nothing
+ * else is touched: leading blanks may be part of a word.
  */
 size_t
 udp_request_trim(const char *buf, size_t len)
@@ -84,7 +84,8 @@ udp_source_ok(struct udp_front *f, const struct sockaddr *sa)
 
 /*
  * The loop guard's second half (udp_repeat.c): drops buf if its source
- * sent the same datagram a moment ago, counted and logged once a second.
+ * sent the same datagram a moment ago, or sent back what we last sent it,
+ * counted and logged once a second.
  */
 static int
 udp_repeated(struct udp_front *f, const struct sockaddr *sa, const char *buf,
@@ -92,13 +93,22 @@ udp_repeated(struct udp_front *f, const struct sockaddr *sa, const char *buf,
 {
 	char peer[ADDR_STRLEN];
 
-	if (!udp_repeat_seen(&f->repeat, sa, buf, n, clock_monotonic_ns()))
+	switch (udp_repeat_seen(&f->repeat, sa, buf, n, clock_monotonic_ns())) {
+	case UDP_SEEN_REPEAT:
+		f->stats.dropped_repeat++;
+		log_limited(&f->repeat_log, LOG_LVL_NOTICE, "%s: datagram from"
+		    " %s dropped: the same as its last one (a loop?)",
+		    f->conf->name, addr_format(sa, peer, sizeof peer));
+		return 1;
+	case UDP_SEEN_REFLECTION:
+		f->stats.dropped_reflection++;
+		log_limited(&f->reflect_log, LOG_LVL_NOTICE, "%s: datagram from"
+		    " %s dropped: it ends with our last reply to it (a loop?)",
+		    f->conf->name, addr_format(sa, peer, sizeof peer));
+		return 1;
+	default:
 		return 0;
-	f->stats.dropped_repeat++;
-	log_limited(&f->repeat_log, LOG_LVL_NOTICE, "%s: datagram from %s"
-	    " dropped: the same as its last one (a loop?)", f->conf->name,
-	    addr_format(sa, peer, sizeof peer));
-	return 1;
+	}
 }
 
 /* At debug level, one line (at most a second) per request and its result. */
@@ -130,7 +140,7 @@ udp_dispatch(struct udp_req *req, const char *buf, size_t n)
 	req->data = buf;
 	req->len = udp_request_trim(buf, n);
 	req->raw_len = n;
-	if (req->len > f->conf->max_request) {
+	if (req->len > f->conf->max_request && !f->pass_oversize) {
 		f->stats.too_long++;
 		udp_reply(&req->peer, too_long_reply, sizeof too_long_reply - 1);
 		udp_log_request(f, sa, n, "too long", f->tries - tries);
@@ -390,6 +400,18 @@ udp_set_conf(struct udp_front *f, const struct svc_conf *conf)
 		log_warnx("%s: out of memory: rate limit off", conf->name);
 }
 
+/*
+ * With on, requests longer than max_request reach the kind instead of the
+ * front's "request too long": exec drops unsigned ones unanswered, so that
+ * only a signed request learns the limit.
+ */
+void
+udp_pass_oversize(struct udp_front *f, int on)
+{
+	if (f != NULL)
+		f->pass_oversize = on;
+}
+
 /* Stops reading requests; the sockets stay open for replies in flight. */
 void
 udp_pause(struct udp_front *f)
@@ -420,6 +442,7 @@ udp_put_stats(const struct udp_front *f, struct stats *st)
 	stats_put(st, name, "dropped_bad_source", f->stats.dropped_bad_source);
 	stats_put(st, name, "dropped_rate", f->stats.dropped_rate);
 	stats_put(st, name, "dropped_repeat", f->stats.dropped_repeat);
+	stats_put(st, name, "dropped_reflection", f->stats.dropped_reflection);
 }
 
 void
