@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "child_watch.h"
+#include "listen_fds.h"
 #include "notify.h"
 #include "service.h"
 #include "udp_ports.h"
@@ -35,6 +36,7 @@ struct daemon {
 	struct notify		 notify;
 	int			 verbose;	/* -v count, on top of log_level */
 	struct udp_ports	 udp_ports;	/* bound by our UDP services */
+	struct listen_fds	 listen_fds;	/* every listening socket */
 	struct event		*ev_drain;	/* deadline for draining at stop */
 	struct child_watches	 children;
 	struct reload		*reload;	/* a SIGHUP's plan in progress */
@@ -43,7 +45,7 @@ struct daemon {
 	uint64_t		 reloads_ok, reloads_failed;
 };
 
-int	daemon_init(struct daemon *, struct config *);
+int	daemon_init(struct daemon *, struct config *, struct listen_fds *);
 int	daemon_create_services(struct daemon *);
 int	daemon_start_services(struct daemon *);
 int	daemon_run(struct daemon *);

@@ -14,6 +14,7 @@
 #include "build_config.h"
 #include "config.h"
 #include "daemon.h"
+#include "listen_fds.h"
 #include "log.h"
 #include "service.h"
 #include "xmalloc.h"
@@ -180,24 +181,36 @@ static int
 run(const struct options *opt)
 {
 	struct diag errors = diag_to_log(LOG_LVL_ERROR);
+	struct listen_fds passed;
 	struct config *conf;
 	struct daemon d;
+	char err[512];
 	int rc, ready_fd = -1;
 
-	if ((conf = config_load(opt->config, &errors)) == NULL)
+	/* Before -d forks: LISTEN_PID names this process, not its child. */
+	if (listen_fds_from_env(&passed, err, sizeof err) == -1) {
+		log_errorx("socket activation: %s", err);
+		listen_fds_free(&passed);
 		return 1;
+	}
+	if ((conf = config_load(opt->config, &errors)) == NULL) {
+		listen_fds_free(&passed);
+		return 1;
+	}
 	if (!opt->check && opt->pidfile != NULL &&
 	    pidfile_check(opt->pidfile) == -1) {
 		config_free(conf);
+		listen_fds_free(&passed);
 		return 1;
 	}
 	/* Before the event loop exists: libevent's state is not fork-safe. */
 	if (!opt->check && opt->background &&
 	    (ready_fd = background_start()) == -1) {
 		config_free(conf);
+		listen_fds_free(&passed);
 		return 1;
 	}
-	if (daemon_init(&d, conf) == -1) {
+	if (daemon_init(&d, conf, &passed) == -1) {
 		daemon_free(&d);
 		return 1;
 	}
