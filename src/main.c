@@ -176,6 +176,29 @@ serve(struct daemon *d, const struct options *opt, int ready_fd)
 	return rc;
 }
 
+/*
+ * The sockets a service manager passed (socket activation). -d would close
+ * them with every inherited descriptor, and a service manager needs no -d.
+ */
+static int
+read_passed_sockets(const struct options *opt, struct listen_fds *passed)
+{
+	char err[512];
+
+	if (listen_fds_from_env(passed, err, sizeof err) == -1) {
+		log_errorx("socket activation: %s", err);
+		listen_fds_free(passed);
+		return -1;
+	}
+	if (opt->background && !opt->check && passed->n > 0) {
+		log_errorx("socket activation: -d cannot keep the sockets passed"
+		    " in LISTEN_FDS: run in the foreground");
+		listen_fds_free(passed);
+		return -1;
+	}
+	return 0;
+}
+
 /* Loads the configuration, then checks it (-t) or serves; the exit status. */
 static int
 run(const struct options *opt)
@@ -184,15 +207,10 @@ run(const struct options *opt)
 	struct listen_fds passed;
 	struct config *conf;
 	struct daemon d;
-	char err[512];
 	int rc, ready_fd = -1;
 
-	/* Before -d forks: LISTEN_PID names this process, not its child. */
-	if (listen_fds_from_env(&passed, err, sizeof err) == -1) {
-		log_errorx("socket activation: %s", err);
-		listen_fds_free(&passed);
+	if (read_passed_sockets(opt, &passed) == -1)
 		return 1;
-	}
 	if ((conf = config_load(opt->config, &errors)) == NULL) {
 		listen_fds_free(&passed);
 		return 1;

@@ -137,6 +137,17 @@ class SocketActivationTest(unittest.TestCase):
                        r'127\.0\.0\.1:%d\) is a datagram socket, but echo '
                        r'needs a stream socket' % port)
 
+    def test_detaching_with_passed_sockets_is_refused(self):
+        port = free_port(socket.SOCK_DGRAM)
+        with self.dict_daemon(0) as d:
+            d.args = ["-d"]
+            d.start_activated(["-l", "127.0.0.1:%d" % port, "--fdname=dict",
+                               "-d"])
+            with udp_client() as c:
+                c.sendto(b"start", ("127.0.0.1", port))
+            self.assertEqual(d.proc.wait(10 * SLOW), 1)
+            d.wait_log(r"-d cannot keep the sockets passed in LISTEN_FDS")
+
     def test_unused_passed_socket_is_warned_of(self):
         port = free_port(socket.SOCK_DGRAM)
         with self.dict_daemon(0) as d:
