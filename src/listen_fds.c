@@ -173,7 +173,7 @@ listen_fds_count(const struct listen_fds *lf, const struct svc_conf *conf)
 	return n > 0 ? (size_t)n : conf->listen.n;
 }
 
-/* The i-th socket passed for conf's section, if it has the type its kind needs. */
+/* Socket i passed for conf's section, if of the type its kind needs. */
 static int
 get_passed(struct listen_fds *lf, const struct svc_conf *conf, int type,
     size_t i, char *err, size_t errlen)
