@@ -146,6 +146,44 @@ addr_same(const struct addr *a, const struct addr *b)
 	return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
 }
 
+/* True when the address is 0.0.0.0 or ::, which bind every address. */
+static int
+addr_is_wildcard(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)sa)
+		    ->sin_addr.s_addr == htonl(INADDR_ANY);
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr);
+	return 0;
+}
+
+/*
+ * True when binding both would fail with EADDRINUSE: the same address, or
+ * the same family and port with one of them a wildcard (IPv6 sockets are
+ * IPV6_V6ONLY, so :: does not take IPv4's ports).
+ */
+int
+addr_overlap(const struct addr *a, const struct addr *b)
+{
+	const struct sockaddr *x = (const struct sockaddr *)&a->ss;
+	const struct sockaddr *y = (const struct sockaddr *)&b->ss;
+
+	if (addr_same(a, b))
+		return 1;
+	return x->sa_family == y->sa_family && addr_port(x) == addr_port(y) &&
+	    (addr_is_wildcard(x) || addr_is_wildcard(y));
+}
+
+/* True for ::ffff:a.b.c.d, which an IPV6_V6ONLY socket cannot bind. */
+int
+addr_is_v4mapped(const struct sockaddr *sa)
+{
+	return sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(
+	    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
+}
+
 /*
  * Parses "10.0.0.0/8", "::1/128" or a lone address (a /32 or /128) into
  * out; host bits past the prefix are an error, as they usually mean a typo.

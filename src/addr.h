@@ -42,6 +42,8 @@ int	 cidr_match(const struct cidr *, const struct sockaddr *);
 int	 addr_is_loopback(const struct sockaddr *);
 char	*addr_format(const struct sockaddr *, char *, size_t);
 int	 addr_same(const struct addr *, const struct addr *);
+int	 addr_overlap(const struct addr *, const struct addr *);
+int	 addr_is_v4mapped(const struct sockaddr *);
 uint16_t addr_port(const struct sockaddr *);
 
 #endif

@@ -28,7 +28,10 @@
 
 #define PIDFILE_MAX	64	/* bytes of a pid file worth reading */
 
-/* In the first process: waits for the daemon's word, then exits. */
+/*
+ * In the first process: waits until the daemon writes a byte to the pipe
+ * (it listens) or the pipe closes without one (it died), then exits.
+ */
 static _Noreturn void
 wait_for_ready(int fd)
 {

@@ -35,9 +35,10 @@ struct chat_fed_hooks {
 
 int		 chat_fed_check(const struct svc_conf *, char *, size_t);
 int		 chat_fed_same(const struct svc_conf *, const struct svc_conf *);
-struct chat_fed	*chat_fed_new(struct event_base *, const struct svc_conf *,
-		    uint64_t, const struct chat_fed_hooks *, void *, char *,
-		    size_t);
+struct chat_fed	*chat_fed_new(struct event_base *base,
+		    const struct svc_conf *conf, uint64_t id,
+		    const struct chat_fed_hooks *hooks, void *arg, char *err,
+		    size_t errlen);
 void		 chat_fed_start(struct chat_fed *);
 int		 chat_fed_up(const struct chat_fed *);
 void		 chat_fed_publish(struct chat_fed *, const char *, size_t);

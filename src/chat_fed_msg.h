@@ -31,8 +31,9 @@ struct chat_fed_url {
 int	chat_fed_url_parse(const char *, struct chat_fed_url *, char *, size_t);
 int	chat_fed_room_ok(const char *);
 int	chat_fed_name_ok(const char *, size_t);
-size_t	chat_fed_encode(char *, size_t, uint64_t, const char *, size_t);
-int	chat_fed_decode(const char *, size_t, size_t, uint64_t *,
-	    const char **, size_t *);
+size_t	chat_fed_encode(char *buf, size_t cap, uint64_t id, const char *line,
+	    size_t len);
+int	chat_fed_decode(const char *msg, size_t len, size_t max_text,
+	    uint64_t *id, const char **line, size_t *linelen);
 
 #endif

@@ -191,7 +191,7 @@ check_unknown_keys(const struct section *s, const struct service *kind)
 		if ((hint = suggest_key(kind, key)) != NULL)
 			section_error(s, key, "unknown key (did you mean %s?)", hint);
 		else
-			section_error(s, key, "unknown key for a %s service",
+			section_error(s, key, "unknown key for the %s kind",
 			    kind->kind);
 		bad = 1;
 	}
@@ -298,17 +298,23 @@ parse_global(const struct section *s, struct config *conf)
 	return bad ? -1 : 0;
 }
 
-/* The first address (not port 0) that both services listen on, or NULL. */
+/*
+ * The first address (not port 0) that both services listen on, the same
+ * or overlapping through a wildcard, or NULL.
+ */
 static const struct addr *
-shared_address(const struct svc_conf *a, const struct svc_conf *b)
+shared_address(const struct svc_conf *a, const struct svc_conf *b,
+    const struct addr **other)
 {
 	size_t k, l;
 
 	for (k = 0; k < a->listen.n; k++)
 		for (l = 0; l < b->listen.n; l++)
 			if (addr_port((const struct sockaddr *)&a->listen.v[k].ss)
-			    != 0 && addr_same(&a->listen.v[k], &b->listen.v[l]))
+			    != 0 && addr_overlap(&a->listen.v[k], &b->listen.v[l])) {
+				*other = &b->listen.v[l];
 				return &a->listen.v[k];
+			}
 	return NULL;
 }
 
@@ -317,8 +323,8 @@ static int
 check_address_clashes(const struct config *conf, struct diag *diag)
 {
 	const struct svc_conf *a, *b;
-	const struct addr *x;
-	char buf[ADDR_STRLEN];
+	const struct addr *x, *y;
+	char buf[ADDR_STRLEN], buf2[ADDR_STRLEN];
 	size_t i, j;
 	int bad = 0;
 
@@ -328,12 +334,21 @@ check_address_clashes(const struct config *conf, struct diag *diag)
 			b = &conf->svcs[j];
 			if (!a->enabled || !b->enabled ||
 			    strcmp(a->kind->proto, b->kind->proto) != 0 ||
-			    (x = shared_address(a, b)) == NULL)
+			    (x = shared_address(a, b, &y)) == NULL)
 				continue;
-			diag_add(diag, "%s: [%s] listen: %s %s is also [%s]'s",
-			    conf->path, b->name, b->kind->proto,
-			    addr_format((const struct sockaddr *)&x->ss, buf,
-			    sizeof buf), a->name);
+			addr_format((const struct sockaddr *)&y->ss, buf,
+			    sizeof buf);
+			if (addr_same(x, y))
+				diag_add(diag, "%s: [%s] listen: %s %s is also"
+				    " [%s]'s", conf->path, b->name,
+				    b->kind->proto, buf, a->name);
+			else
+				diag_add(diag, "%s: [%s] listen: %s %s overlaps"
+				    " [%s]'s %s (0.0.0.0 or :: takes the port on"
+				    " every address)", conf->path, b->name,
+				    b->kind->proto, buf, a->name, addr_format(
+				    (const struct sockaddr *)&x->ss, buf2,
+				    sizeof buf2));
 			bad = 1;
 		}
 	}

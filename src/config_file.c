@@ -26,6 +26,12 @@
 #include "config_scan.h"
 #include "xmalloc.h"
 
+/* iniparser 4.1's ASCIILINESZ less the newline and the NUL. */
+#define INI_LINE_MAX	1022
+
+/* A UTF-8 byte order mark, which some editors put first. */
+static const char utf8_bom[] = "\xef\xbb\xbf";
+
 /*
  * iniparser reports syntax errors, with their line, through a callback that
  * takes no context: these point at the load in progress, and only then.
@@ -37,6 +43,7 @@ static int
 ini_error_cb(const char *fmt, ...)
 {
 	static const char syntax[] = "iniparser: syntax error in %s (%d):\n-> %s\n";
+	static const char toolong[] = "iniparser: input line too long in %s (%d)\n";
 	char msg[768];
 	va_list ap;
 
@@ -49,6 +56,11 @@ ini_error_cb(const char *fmt, ...)
 
 		snprintf(msg, sizeof msg, "%s:%d: syntax error: %s", ini_path,
 		    line, text);
+	} else if (strcmp(fmt, toolong) == 0) {
+		(void)va_arg(ap, const char *);		/* the memfd's name */
+		snprintf(msg, sizeof msg, "%s:%d: line too long (iniparser reads"
+		    " at most %d bytes a line, continuations included)", ini_path,
+		    va_arg(ap, int), INI_LINE_MAX);
 	} else
 		vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
@@ -145,14 +157,19 @@ config_file_load(const char *path, struct diag *diag)
 	dictionary *ini;
 	size_t len;
 	char *buf;
+	size_t skip = 0;
 
 	if ((buf = read_config(path, &len, diag)) == NULL)
 		return NULL;
-	if (config_scan(buf, len, path, diag) == -1) {
+	/* Dictionaries may start with a BOM; so may the config. */
+	if (len >= sizeof utf8_bom - 1 &&
+	    memcmp(buf, utf8_bom, sizeof utf8_bom - 1) == 0)
+		skip = sizeof utf8_bom - 1;
+	if (config_scan(buf + skip, len - skip, path, diag) == -1) {
 		free(buf);
 		return NULL;
 	}
-	ini = parse_copy(buf, len, path, diag);
+	ini = parse_copy(buf + skip, len - skip, path, diag);
 	free(buf);
 	if (ini == NULL && diag->count == before)
 		diag_add(diag, "%s: not a valid INI file", path);

@@ -4,7 +4,8 @@
  * silently accept: a section given twice (names compare without case, as
  * iniparser lowers them), a key given twice in one section, a section
  * name holding ':' (iniparser's own separator, so its keys would be lost)
- * or longer than CONFIG_NAME_MAX.
+ * or longer than CONFIG_NAME_MAX, and a NUL byte (iniparser would end the
+ * line there and call it too long).
  *
  * It reads lines as iniparser 4.1 does: blanks stripped, '#' and ';'
  * comments, "[name]" sections, "key = value" pairs, a trailing backslash
@@ -168,8 +169,7 @@ scan_line(struct scan *sc, const char *s, size_t len, unsigned line)
 
 /*
  * Scans the INI text buf[0..len) of the file named path; -1 after sending
- * each problem, with its line, to diag. Bytes after a NUL are not seen by
- * iniparser either, but a NUL ends only its line here: harmless.
+ * each problem, with its line, to diag.
  */
 int
 config_scan(const char *buf, size_t len, const char *path, struct diag *diag)
@@ -187,6 +187,11 @@ config_scan(const char *buf, size_t len, const char *path, struct diag *diag)
 		s = p;
 		p = nl != NULL ? nl + 1 : end;
 		line++;
+		if (memchr(s, '\0', n) != NULL) {
+			diag_add(diag, "%s:%u: a NUL byte (at column %zu)", path,
+			    line, (size_t)((const char *)memchr(s, '\0', n) - s) + 1);
+			sc.bad = 1;
+		}
 		strip(&s, &n);
 		if (joined == NULL)
 			first = line;

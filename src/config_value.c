@@ -102,10 +102,18 @@ config_add_listen(const char *tok, void *field, char *err, size_t errlen)
 	if (entry_has_blank(tok, err, errlen) ||
 	    addr_parse(tok, &a, err, errlen) == -1)
 		return -1;
+	if (addr_is_v4mapped((struct sockaddr *)&a.ss)) {
+		snprintf(err, errlen, "'%s': an IPv4-mapped address cannot be"
+		    " listened on (IPv6 sockets are IPv6-only: write the IPv4"
+		    " address)", tok);
+		return -1;
+	}
 	for (i = 0; i < l->n; i++) {
 		if (addr_port((struct sockaddr *)&a.ss) != 0 &&
-		    addr_same(&l->v[i], &a)) {
-			snprintf(err, errlen, "'%s' is listed twice", tok);
+		    addr_overlap(&l->v[i], &a)) {
+			snprintf(err, errlen, "'%s' %s", tok, addr_same(&l->v[i],
+			    &a) ? "is listed twice" : "overlaps another entry"
+			    " (0.0.0.0 or :: already takes its port)");
 			return -1;
 		}
 	}

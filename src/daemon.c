@@ -10,6 +10,7 @@
  * or DRAIN_SECONDS pass, whichever comes first; a second signal stops at
  * once.
  */
+#include <errno.h>
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -253,23 +254,68 @@ reload_cancel(struct daemon *d)
 	reload_drop(r);
 }
 
-/* The plan's instances and configuration replace the running ones. */
+/* The log target conf names, else the default for how we run. */
+const char *
+daemon_log_target(const struct daemon *d, const struct config *conf)
+{
+	if (conf->log_target != NULL)
+		return conf->log_target;
+	return d->log_default != NULL ? d->log_default : "stderr";
+}
+
+/*
+ * Opens the plan's log target when it differs from the running one: its
+ * descriptor, -2 when nothing changes, or -1 with the error in err (the
+ * reload then fails as a whole).
+ */
+static int
+reload_log_open(struct daemon *d, const struct config *next, char *err,
+    size_t errlen)
+{
+	const char *target = daemon_log_target(d, next);
+	int fd;
+
+	if (strcmp(target, daemon_log_target(d, d->conf)) == 0)
+		return -2;
+	if ((fd = log_target_open(target)) == -1)
+		snprintf(err, errlen, "%s: [netdemo] log_target: %s: %s",
+		    next->path, target, strerror(errno));
+	return fd;
+}
+
+/*
+ * The plan's instances and configuration replace the running ones, and its
+ * log target the running one, so that this reload's own summary line
+ * already goes there.
+ */
 static void
 reload_take(struct daemon *d)
 {
 	struct reload *r = d->reload;
 	struct config *conf;
 	struct svc_run *runs;
+	char err[1200];
 	size_t n;
+	int log_fd;
 
+	if ((log_fd = reload_log_open(d, reload_config(r), err,
+	    sizeof err)) == -1) {
+		reload_cancel(d);
+		reload_failed(d, err);
+		return;
+	}
 	d->reload = NULL;
 	if ((runs = reload_apply(r, d->svcs, d->nsvcs, &n, &conf)) == NULL) {
+		if (log_fd != -2)
+			log_target_close(log_fd);
 		reload_failed(d, "out of memory");
 		return;
 	}
 	free(d->svcs);
 	d->svcs = runs;
 	d->nsvcs = n;
+	if (log_fd != -2)
+		log_target_use(daemon_log_target(d, conf), log_fd);
 	config_free(d->conf);
 	d->conf = conf;
 	daemon_set_log_level(d);
@@ -389,9 +435,13 @@ sigchld_cb(evutil_socket_t sig, short what, void *arg)
 	child_watch_reap(&d->children);
 }
 
-/* Runs the loop until a stop signal has drained the services. */
+/*
+ * Installs the signal handlers and the watchdog. Called before anyone is
+ * told we run (the pid file, -d's waiting parent): a SIGHUP sent as soon
+ * as they know must find its handler, not the default action (exit).
+ */
 int
-daemon_run(struct daemon *d)
+daemon_signals(struct daemon *d)
 {
 	d->ev_hup = evsignal_new(d->base, SIGHUP, reload_cb, d);
 	d->ev_term = evsignal_new(d->base, SIGTERM, stop_cb, d);
@@ -408,6 +458,13 @@ daemon_run(struct daemon *d)
 		log_errorx("cannot install signal handlers");
 		return -1;
 	}
+	return 0;
+}
+
+/* Runs the loop until a stop signal has drained the services. */
+int
+daemon_run(struct daemon *d)
+{
 	log_notice("netdemo running %zu service%s", d->nsvcs,
 	    d->nsvcs == 1 ? "" : "s");
 	daemon_notify_running(d);

@@ -35,6 +35,7 @@ struct daemon {
 	struct event		*ev_watchdog;
 	struct notify		 notify;
 	int			 verbose;	/* -v count, on top of log_level */
+	const char		*log_default;	/* log target without log_target */
 	struct udp_ports	 udp_ports;	/* bound by our UDP services */
 	struct listen_fds	 listen_fds;	/* every listening socket */
 	struct event		*ev_drain;	/* deadline for draining at stop */
@@ -48,8 +49,10 @@ struct daemon {
 int	daemon_init(struct daemon *, struct config *, struct listen_fds *);
 int	daemon_create_services(struct daemon *);
 int	daemon_start_services(struct daemon *);
+int	daemon_signals(struct daemon *);
 int	daemon_run(struct daemon *);
 void	daemon_free(struct daemon *);
 void	daemon_set_log_level(struct daemon *);
+const char *daemon_log_target(const struct daemon *, const struct config *);
 
 #endif

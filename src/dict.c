@@ -329,8 +329,9 @@ dict_lookup_loose(const struct dict *d, const char *key, size_t len,
 
 /*
  * How many bytes of a value of len bytes to send when it, plus a marker of
- * mark bytes, must fit in max: up to the last "; " sense boundary that
- * fits, else the last whole UTF-8 character. len itself when it fits.
+ * mark bytes (DICT_CUT_MARK_MAX will do), must fit in max: up to the last
+ * "; " sense boundary that fits, else the last word end, else the last
+ * whole UTF-8 character. len itself when it fits.
  */
 size_t
 dict_cut_value(const char *val, size_t len, size_t max, size_t mark)
@@ -343,9 +344,27 @@ dict_cut_value(const char *val, size_t len, size_t max, size_t mark)
 	for (i = room; i >= 2; i--)
 		if (val[i - 2] == ';' && val[i - 1] == ' ')
 			return i - 2;
+	for (i = room; i > 0 && val[i] != ' '; i--)
+		;
+	for (; i > 0 && val[i - 1] == ' '; i--)
+		;
+	if (i > 0)
+		return i;
 	for (i = room; i > 0 && ((unsigned char)val[i] & 0xc0) == 0x80; i--)
 		;
 	return i;
+}
+
+/*
+ * The marker to append to the first n bytes of a value cut by
+ * dict_cut_value(): "; …" where a sense was left out, " …" where a word.
+ */
+const char *
+dict_cut_mark(const char *val, size_t len, size_t n)
+{
+	if (n + 1 < len && val[n] == ';' && val[n + 1] == ' ')
+		return "; \xe2\x80\xa6";
+	return " \xe2\x80\xa6";
 }
 
 size_t

@@ -37,6 +37,7 @@ struct dictd_cmd {
 	const char		*why;	/* the error's text, when there is one */
 };
 
-int	dictd_cmd_parse(const char *, size_t, char *, size_t, struct dictd_cmd *);
+int	dictd_cmd_parse(const char *s, size_t len, char *buf, size_t bufsize,
+	    struct dictd_cmd *cmd);
 
 #endif

@@ -55,12 +55,13 @@ struct dictd_index *dictd_index_build(const struct dict *);
 size_t		 dictd_index_size(const struct dictd_index *);
 const struct dictd_key *dictd_index_key(const struct dictd_index *, size_t);
 void		 dictd_index_free(struct dictd_index *);
-size_t		 dictd_index_exact(const struct dictd_index *, const char *,
-		    size_t, struct dictd_key *, size_t);
+size_t		 dictd_index_exact(const struct dictd_index *ix, const char *w,
+		    size_t len, struct dictd_key *out, size_t max);
 
-void		 dictd_match_begin(struct dictd_match *,
-		    const struct dictd_index *, enum dictd_strat, const char *,
-		    size_t, struct dictd_key *, size_t);
+void		 dictd_match_begin(struct dictd_match *m,
+		    const struct dictd_index *ix, enum dictd_strat strat,
+		    const char *word, size_t len, struct dictd_key *out,
+		    size_t max);
 int		 dictd_match_step(struct dictd_match *, size_t);
 
 #endif

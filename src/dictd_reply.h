@@ -26,14 +26,14 @@ struct dictd_outbuf {
 extern const char dictd_help_text[];
 
 int	dictd_outbuf_cb(void *, const char *, size_t);
-int	dictd_reply_banner(const struct dictd_out *, const char *, long,
-	    unsigned long, long long);
+int	dictd_reply_banner(const struct dictd_out *o, const char *host,
+	    long pid, unsigned long counter, long long now);
 int	dictd_reply_code(const struct dictd_out *, int, const char *);
 int	dictd_reply_count(const struct dictd_out *, int, size_t);
-int	dictd_reply_definition(const struct dictd_out *, const char *, size_t,
-	    const char *, const char *);
-int	dictd_reply_pair(const struct dictd_out *, const char *, size_t,
-	    const char *, size_t);
+int	dictd_reply_definition(const struct dictd_out *o, const char *word,
+	    size_t wlen, const char *db, const char *desc);
+int	dictd_reply_pair(const struct dictd_out *o, const char *name,
+	    size_t nlen, const char *text, size_t tlen);
 int	dictd_reply_text(const struct dictd_out *, const char *, size_t);
 int	dictd_reply_end(const struct dictd_out *);
 

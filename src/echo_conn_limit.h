@@ -19,8 +19,8 @@ struct conn_limit {
 	uint64_t		  seed;
 };
 
-int	conn_limit_init(struct conn_limit *, size_t, unsigned, unsigned,
-	    uint64_t);
+int	conn_limit_init(struct conn_limit *cl, size_t expected,
+	    unsigned prefix4, unsigned prefix6, uint64_t seed);
 void	conn_limit_free(struct conn_limit *);
 int	conn_limit_take(struct conn_limit *, const struct sockaddr *, unsigned);
 void	conn_limit_give(struct conn_limit *, const struct sockaddr *);

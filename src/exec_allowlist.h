@@ -28,8 +28,8 @@ enum allow_verdict {
 
 int	allowlist_entry_ok(const char *);
 int	allowlist_is_runner(const char *);
-int	allowlist_parse(const struct strlist *, int, struct allowlist *,
-	    char *, size_t);
+int	allowlist_parse(const struct strlist *list, int runners_ok,
+	    struct allowlist *out, char *err, size_t errlen);
 void	allowlist_free(struct allowlist *);
 enum allow_verdict allowlist_match(const struct allowlist *, char *const []);
 int	allowlist_path_check(const char *, char *, size_t);

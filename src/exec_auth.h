@@ -36,12 +36,13 @@ struct auth_replay;
 int		 auth_key_spec_check(const char *, char *, size_t);
 int		 auth_key_load(const char *, struct auth_key *, char *, size_t);
 void		 auth_key_free(struct auth_key *);
-int		 auth_sign(const struct auth_key *, int64_t, const char *,
-		    size_t, char *, size_t);
+int		 auth_sign(const struct auth_key *k, int64_t now,
+		    const char *cmd, size_t cmdlen, char *out, size_t outlen);
 struct auth_replay *auth_replay_new(int64_t);
 void		 auth_replay_free(struct auth_replay *);
-enum auth_verdict auth_verify(const struct auth_key *, struct auth_replay *,
-		    const char *, size_t, int64_t, const char **, size_t *);
+enum auth_verdict auth_verify(const struct auth_key *k, struct auth_replay *r,
+		    const char *req, size_t len, int64_t now, const char **cmd,
+		    size_t *cmdlen);
 const char	*auth_verdict_name(enum auth_verdict);
 
 #endif

@@ -13,7 +13,7 @@ struct exec_child_spec {
 	gid_t	 gid;
 };
 
-pid_t	exec_child_spawn(const struct exec_child_spec *, const char *,
-	    char *const [], int *, char *, size_t);
+pid_t	exec_child_spawn(const struct exec_child_spec *spec, const char *prog,
+	    char *const argv[], int *out, char *err, size_t errlen);
 
 #endif

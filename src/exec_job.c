@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "config.h"
 #include "exec_job.h"
+#include "exec_state.h"
 #include "service.h"
 
 /* Sends the output that fills whole datagrams; at EOF, all of it. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * exec_job.h: one exec job (a running child, its output pipe, its timer)
- * and the service state jobs and svc_exec.c share.
+ * exec_job.h: one exec job (a running child, its output pipe, its timer),
+ * as svc_exec.c starts, lists and frees it. The service state jobs read is
+ * in exec_state.h.
  */
 #ifndef NETDEMO_EXEC_JOB_H
 #define NETDEMO_EXEC_JOB_H
@@ -12,13 +13,10 @@
 #include <time.h>
 
 #include "child_watch.h"
-#include "config.h"
-#include "exec_allowlist.h"
-#include "exec_auth.h"
-#include "exec_child.h"
-#include "exec_words.h"
-#include "log.h"
 #include "udp.h"
+
+struct event;
+struct svc_exec;
 
 #define EXEC_READ_MAX	16384	/* bytes taken from a pipe per read */
 #define EXEC_KILL_GRACE	1	/* seconds from SIGTERM to SIGKILL */
@@ -46,34 +44,8 @@ struct exec_job {
 	char			 cmd[160];	/* for the log */
 };
 
-struct svc_exec {
-	struct svc_ctx		*ctx;
-	const struct svc_conf	*conf;
-	struct udp_front	*udp;
-	struct exec_child_spec	 spec;		/* how children start */
-	struct allowlist	 allow;		/* conf->allow, split */
-	/* The front's copy of conf: with a key, the size check is exec's. */
-	struct svc_conf		 front_conf;
-	char			*words;		/* max_request + 1 bytes */
-	struct auth_key		 key;		/* key_file's; no bytes: unsigned */
-	struct auth_replay	*replay;	/* kept across reloads */
-	const struct svc_conf	*staged_conf;	/* prepared by a reload */
-	struct exec_child_spec	 staged_spec;
-	struct allowlist	 staged_allow;
-	char			*staged_words;
-	struct auth_key		 staged_key;
-	char			*argv[WORDS_MAX];
-	LIST_HEAD(, exec_job)	 jobs;
-	size_t			 njobs;
-	int			 stopping;
-	uint64_t		 runs, refused, busy, too_long;
-	uint64_t		 auth_dropped[AUTH_NVERDICTS];
-	struct log_limit	 auth_log[AUTH_NVERDICTS];
-	struct log_limit	 refusal_log;
-};
-
-int	exec_job_start(struct svc_exec *, const struct udp_peer *, const char *,
-	    char *, size_t);
+int	exec_job_start(struct svc_exec *s, const struct udp_peer *peer,
+	    const char *prog, char *err, size_t errlen);
 void	exec_job_free(struct exec_job *);
 
 #endif

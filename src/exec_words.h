@@ -7,7 +7,8 @@
 
 #define WORDS_MAX	64	/* words in one command, argv[0] included */
 
-int	words_split(const char *, size_t, char *, char **, size_t, const char **);
+int	words_split(const char *in, size_t len, char *buf, char **argv,
+	    size_t max, const char **why);
 void	words_join(char *const [], char *, size_t);
 
 #endif

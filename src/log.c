@@ -21,7 +21,9 @@
 #include <string.h>
 #include <strings.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,6 +75,101 @@ open_log_file(const char *path)
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 }
 
+/* "stderr" and "syslog" need no descriptor of their own. */
+static int
+target_is_stderr(const char *target)
+{
+	return strcmp(target, "syslog") == 0 || strcmp(target, "stderr") == 0 ||
+	    target[0] == '\0';
+}
+
+/*
+ * Opens what target names ("stderr", "syslog" or a file's absolute path)
+ * without switching to it: the descriptor log_target_use() takes, which is
+ * stderr's for "stderr" and "syslog". -1 with errno set on failure.
+ */
+int
+log_target_open(const char *target)
+{
+	if (target_is_stderr(target))
+		return STDERR_FILENO;
+	return open_log_file(target);
+}
+
+/*
+ * Checks that target could be opened, for -t: opens it, and a log file that
+ * did not exist is created to prove it can be and removed again, so that a
+ * check run by another user leaves no file the daemon could not open.
+ * -1 with errno set when it cannot.
+ */
+int
+log_target_try(const char *target)
+{
+	int fd, saved;
+
+	if (target_is_stderr(target))
+		return 0;
+	if ((fd = open(target, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) != -1) {
+		close(fd);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return -1;
+	fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0640);
+	if (fd == -1)
+		return -1;
+	saved = unlink(target) == -1 ? errno : 0;
+	close(fd);
+	errno = saved;
+	return saved == 0 ? 0 : -1;
+}
+
+/* Closes a descriptor from log_target_open() that was not used. */
+void
+log_target_close(int fd)
+{
+	if (fd != STDERR_FILENO && fd != -1)
+		close(fd);
+}
+
+/* Switches the log to target, whose descriptor log_target_open() gave. */
+void
+log_target_use(const char *target, int fd)
+{
+	int syslog_next = strcmp(target, "syslog") == 0;
+
+	if (syslog_next && !logger.use_syslog)
+		openlog("netdemo", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	if (logger.use_syslog && !syslog_next)
+		closelog();
+	if (logger.fd != STDERR_FILENO && logger.fd != fd)
+		close(logger.fd);
+	logger.use_syslog = syslog_next;
+	logger.fd = fd;
+	snprintf(logger.path, sizeof logger.path, "%s",
+	    fd == STDERR_FILENO ? "" : target);
+}
+
+/* True when syslog(3)'s socket takes connections (glibc tries both types). */
+static int
+syslog_reachable(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int types[] = { SOCK_DGRAM, SOCK_STREAM }, fd, ok = 0;
+	size_t i;
+
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", _PATH_LOG);
+	for (i = 0; i < 2 && !ok; i++) {
+		if ((fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0)) == -1)
+			return 1;	/* cannot tell: assume it is there */
+		ok = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+		close(fd);
+	}
+	return ok;
+}
+
 /*
  * Sends the log to "stderr", "syslog" or the file at an absolute path.
  * Returns -1 with errno set (the target stays as it was) on failure.
@@ -82,21 +179,14 @@ log_set_target(const char *target)
 {
 	int fd;
 
-	if (strcmp(target, "syslog") == 0) {
-		openlog("netdemo", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-		fd = STDERR_FILENO;
-	} else if (strcmp(target, "stderr") == 0 || target[0] == '\0')
-		fd = STDERR_FILENO;
-	else if ((fd = open_log_file(target)) == -1)
+	if (strcmp(target, "syslog") == 0 && !syslog_reachable())
+		/* syslog(3) drops every line without a word if nothing listens. */
+		log_warnx("syslog unreachable (nothing listens on %s): log lines"
+		    " will be lost; set [netdemo] log_target to a file or stderr",
+		    _PATH_LOG);
+	if ((fd = log_target_open(target)) == -1)
 		return -1;
-	if (logger.fd != STDERR_FILENO)
-		close(logger.fd);
-	if (logger.use_syslog && strcmp(target, "syslog") != 0)
-		closelog();
-	logger.use_syslog = strcmp(target, "syslog") == 0;
-	logger.fd = fd;
-	snprintf(logger.path, sizeof logger.path, "%s",
-	    fd == STDERR_FILENO ? "" : target);
+	log_target_use(target, fd);
 	return 0;
 }
 

@@ -25,6 +25,10 @@ struct log_limit {
 void	log_init(void);
 void	log_set_level(enum log_level);
 int	log_set_target(const char *);
+int	log_target_open(const char *);
+void	log_target_use(const char *, int);
+void	log_target_close(int);
+int	log_target_try(const char *);
 int	log_reopen(void);
 void	log_mirror_stderr(int);
 int	log_level_parse(const char *, enum log_level *);

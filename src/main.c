@@ -140,16 +140,19 @@ print_services(const struct config *conf)
 	}
 }
 
-/* Where the log goes: the config's choice, else syslog in the background
- * (stderr becomes /dev/null there), else stderr. */
+/*
+ * Opens the log target (daemon_log_target()) and switches to it, or with
+ * check (-t) only tries it, so that an unusable one fails the check and not
+ * the start. -1 with a message naming file, section and key.
+ */
 static int
-open_log_target(const struct config *conf, int background)
+open_log_target(const struct daemon *d, int check)
 {
-	const char *target = conf->log_target ? conf->log_target :
-	    background ? "syslog" : "stderr";
+	const char *target = daemon_log_target(d, d->conf);
 
-	if (log_set_target(target) == -1) {
-		log_error("%s: [netdemo] log_target: %s", conf->path, target);
+	if (check ? log_target_try(target) == -1 :
+	    log_set_target(target) == -1) {
+		log_error("%s: [netdemo] log_target: %s", d->conf->path, target);
 		return -1;
 	}
 	return 0;
@@ -161,10 +164,10 @@ serve(struct daemon *d, const struct options *opt, int ready_fd)
 {
 	int rc;
 
-	if (open_log_target(d->conf, opt->background) == -1)
+	if (open_log_target(d, 0) == -1)
 		return -1;
 	log_mirror_stderr(1);
-	if (daemon_start_services(d) == -1 ||
+	if (daemon_start_services(d) == -1 || daemon_signals(d) == -1 ||
 	    (opt->pidfile != NULL && pidfile_write(opt->pidfile) == -1))
 		return -1;
 	log_mirror_stderr(0);
@@ -233,12 +236,18 @@ run(const struct options *opt)
 		return 1;
 	}
 	d.verbose = opt->verbose;
+	/* In the background stderr becomes /dev/null: syslog instead. */
+	d.log_default = opt->background ? "syslog" : "stderr";
 	daemon_set_log_level(&d);
 	if (daemon_create_services(&d) == -1) {
 		daemon_free(&d);
 		return 1;
 	}
 	if (opt->check) {
+		if (open_log_target(&d, 1) == -1) {
+			daemon_free(&d);
+			return 1;
+		}
 		print_services(d.conf);
 		printf("%s: configuration OK\n", d.conf->path);
 		daemon_free(&d);

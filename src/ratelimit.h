@@ -24,8 +24,8 @@ struct ratelimit {
 	struct ratelimit_slot	slots[RATELIMIT_SLOTS];
 };
 
-void	ratelimit_init(struct ratelimit *, unsigned, unsigned, unsigned,
-	    unsigned, uint64_t);
+void	ratelimit_init(struct ratelimit *rl, unsigned rate, unsigned burst,
+	    unsigned prefix4, unsigned prefix6, uint64_t seed);
 int	ratelimit_allow(struct ratelimit *, const struct sockaddr *, int64_t);
 
 #endif

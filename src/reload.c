@@ -289,3 +289,10 @@ reload_plan(const char *path, const struct svc_run *running, size_t nrunning,
 	}
 	return r;
 }
+
+/* The new configuration a plan would apply, for checks before applying. */
+const struct config *
+reload_config(const struct reload *r)
+{
+	return r->conf;
+}

@@ -48,8 +48,6 @@ struct svc_dict {
 };
 
 static const char unknown_reply[] = "unknown";
-/* Ends a value cut to one datagram. */
-static const char cut_mark[] = "; \xe2\x80\xa6";
 
 /* A zero timer runs on the next loop turn, after pending I/O is served. */
 static const struct timeval next_turn = { 0, 0 };
@@ -109,16 +107,19 @@ static void
 svc_dict_reply_one(struct svc_dict *s, const struct udp_peer *to, const char *val,
     size_t vlen)
 {
-	size_t max = s->conf->reply_size, n;
+	size_t max = s->conf->reply_size, n, mlen;
+	const char *mark;
 
 	if (vlen <= max) {
 		udp_reply(to, val, vlen);
 		return;
 	}
-	n = dict_cut_value(val, vlen, max, sizeof cut_mark - 1);
+	n = dict_cut_value(val, vlen, max, DICT_CUT_MARK_MAX);
+	mark = dict_cut_mark(val, vlen, n);
+	mlen = strlen(mark);
 	memcpy(s->cut, val, n);
-	memcpy(s->cut + n, cut_mark, sizeof cut_mark - 1);
-	udp_reply(to, s->cut, n + sizeof cut_mark - 1);
+	memcpy(s->cut + n, mark, mlen);
+	udp_reply(to, s->cut, n + mlen);
 }
 
 static void

@@ -5,10 +5,12 @@
  *
  * Memory per connection stays bounded whatever the client does: once its
  * unsent output passes ECHO_HIGH_WATER, reading from it stops until the
- * output drains below ECHO_LOW_WATER. An idle timeout closes clients that
- * send nothing, and the bufferevent's write timeout one that stops
- * reading. A client's EOF ends the connection once everything it sent has
- * been sent back.
+ * output drains below ECHO_LOW_WATER; the kernel's socket buffers are
+ * fixed at ECHO_SOCKBUF, so they cannot grow for it either. An idle
+ * timeout closes clients that send nothing, and the bufferevent's write
+ * timeout one whose echo stops draining, even while it keeps sending. A
+ * client's EOF ends the connection once everything it sent has been sent
+ * back.
  *
  * The bufferevent owns the output (its buffer, write event and timeout);
  * input comes through a plain read event, and is written back at once
@@ -50,6 +52,16 @@
 #define ECHO_HIGH_WATER		(32 * 1024)
 #define ECHO_LOW_WATER		(16 * 1024)
 #define ECHO_READ_CHUNK		(64 * 1024)
+
+/*
+ * Left alone, Linux grows a send buffer up to tcp_wmem's max (4 MiB) for a
+ * client that never reads (every write still "progresses", so no timeout
+ * fires), and a receive buffer as far. Fixed at this (the kernel doubles
+ * it for its bookkeeping), a stalled client holds at most a few hundred
+ * KiB of kernel memory, and two 16 KiB messages still fit in flight:
+ * bench/run's echo loads lost no throughput.
+ */
+#define ECHO_SOCKBUF		(32 * 1024)
 
 struct echo_conn {
 	LIST_ENTRY(echo_conn)	 entry;
@@ -104,6 +116,20 @@ svc_echo_conn_free(struct echo_conn *c)
 		s->ctx->drained(s->ctx->owner);
 }
 
+/*
+ * Waits for the socket to take the output. The write timeout runs from the
+ * first wait and restarts only when a write makes progress (libevent
+ * re-arms a persistent event's timeout when it fires): enabling again
+ * would restart it, so a client sending more could keep alive a
+ * connection whose echo no longer drains.
+ */
+static void
+svc_echo_wait_writable(struct echo_conn *c)
+{
+	if ((bufferevent_get_enabled(c->bev) & EV_WRITE) == 0)
+		bufferevent_enable(c->bev, EV_WRITE);
+}
+
 /* Frees c now if nothing is left to send, else once it has been sent. */
 static void
 svc_echo_conn_close(struct echo_conn *c)
@@ -114,7 +140,7 @@ svc_echo_conn_close(struct echo_conn *c)
 	}
 	c->closing = 1;
 	event_del(c->rd);
-	bufferevent_enable(c->bev, EV_WRITE);
+	svc_echo_wait_writable(c);
 }
 
 /*
@@ -150,11 +176,11 @@ svc_echo_reading(struct echo_conn *c, int on)
 /*
  * Reads what the socket holds, ECHO_READ_CHUNK at a time, into the
  * service's one read buffer and sends it back at once: while nothing waits
- * in the output, straight from that buffer (the floor's read and write, no
- * allocation); what the socket does not take, or all of it when output is
- * already waiting, goes to the bufferevent's output. Stops at a short read
- * or the high-water mark, which no read may pass. Returns 0, or -1 at EOF
- * (*eof set) or on error.
+ * in the output, straight from that buffer (one read and one write per
+ * chunk, nothing allocated); what the socket does not take, or all of it
+ * when output is already waiting, goes to the bufferevent's output. Stops
+ * at a short read or the high-water mark, which no read may pass. Returns
+ * 0, or -1 at EOF (*eof set) or on error.
  */
 static int
 svc_echo_pump(struct echo_conn *c, struct evbuffer *out, int *eof)
@@ -209,9 +235,12 @@ svc_echo_flush(struct echo_conn *c, struct evbuffer *out)
 	}
 	if (n == -1 && errno != EAGAIN && errno != EINTR)
 		return -1;
-	if (evbuffer_get_length(out) == 0)
+	if (evbuffer_get_length(out) == 0) {
+		if (bufferevent_get_enabled(c->bev) & EV_WRITE)
+			bufferevent_disable(c->bev, EV_WRITE);
 		return 0;
-	bufferevent_enable(c->bev, EV_WRITE);
+	}
+	svc_echo_wait_writable(c);
 	if (evbuffer_get_length(out) >= ECHO_HIGH_WATER)
 		svc_echo_reading(c, 0);
 	return 0;
@@ -295,11 +324,15 @@ svc_echo_conn_new(struct svc_echo *s, evutil_socket_t fd, const struct sockaddr 
 {
 	struct echo_conn *c;
 	struct timeval tv;
-	int on = 1;
+	int on = 1, size = ECHO_SOCKBUF;
 
 	/* Without it a 16 KiB echo waits ~40 ms on Nagle against delayed ACK. */
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == -1)
 		log_debug("%s: TCP_NODELAY: %s", s->conf->name, strerror(errno));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) == -1)
+		log_debug("%s: socket buffers: %s", s->conf->name,
+		    strerror(errno));
 	if ((c = calloc(1, sizeof *c)) == NULL) {
 		close(fd);
 		return -1;

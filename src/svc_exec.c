@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <grp.h>
-#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include "service.h"
 #include "escape.h"
 #include "exec_job.h"
+#include "exec_state.h"
 #include "log.h"
 #include "service.h"
 #include "stats.h"
@@ -184,7 +184,7 @@ svc_exec_request(void *arg, const struct udp_req *req)
 	if (!svc_exec_authenticate(s, req, &cmd, &cmdlen))
 		return;
 	/* With a key the front lets long datagrams through (see
-	 * svc_exec_front_conf): only a signed one hears that it is too long. */
+	 * svc_exec_front_oversize): only a signed one hears it is too long. */
 	if (req->len > s->conf->max_request) {
 		s->too_long++;
 		udp_reply_str(&req->peer, "error: request too long");
@@ -261,17 +261,14 @@ svc_exec_warn_writable_path(const struct svc_conf *conf)
 }
 
 /*
- * The conf the UDP front checks requests against. With a key, unsigned
- * datagrams are dropped unanswered whatever their size, so the front's
- * "request too long" reply (a probe's answer) is lifted and svc_exec_request
- * checks the size once the signature holds.
+ * With a key, unsigned datagrams are dropped unanswered whatever their
+ * size, so the front's "request too long" reply (a probe's answer) is off
+ * and svc_exec_request checks the size once the signature holds.
  */
 static void
-svc_exec_front_conf(struct svc_exec *s)
+svc_exec_front_oversize(struct svc_exec *s)
 {
-	s->front_conf = *s->conf;
-	if (s->conf->key_file[0] != '\0')
-		s->front_conf.max_request = UINT_MAX;
+	udp_pass_oversize(s->udp, s->conf->key_file[0] != '\0');
 }
 
 /*
@@ -389,7 +386,6 @@ svc_exec_create(struct svc_ctx *ctx, const struct svc_conf *conf, char *err,
 	}
 	s->ctx = ctx;
 	s->conf = conf;
-	svc_exec_front_conf(s);
 	LIST_INIT(&s->jobs);
 	return s;
 }
@@ -399,8 +395,11 @@ svc_exec_start(void *arg, char *err, size_t errlen)
 {
 	struct svc_exec *s = arg;
 
-	s->udp = udp_open(s->ctx, &s->front_conf, svc_exec_request, s, err, errlen);
-	return s->udp == NULL ? -1 : 0;
+	s->udp = udp_open(s->ctx, s->conf, svc_exec_request, s, err, errlen);
+	if (s->udp == NULL)
+		return -1;
+	svc_exec_front_oversize(s);
+	return 0;
 }
 
 static int
@@ -435,8 +434,8 @@ svc_exec_commit(void *arg, int apply)
 		s->key = s->staged_key;
 		s->allow = s->staged_allow;
 		s->conf = s->staged_conf;
-		svc_exec_front_conf(s);
-		udp_set_conf(s->udp, &s->front_conf);
+		udp_set_conf(s->udp, s->conf);
+		svc_exec_front_oversize(s);
 	} else {
 		free(s->staged_words);
 		free(s->staged_spec.env[0]);

@@ -34,9 +34,9 @@ static const char too_long_reply[] = "error: request too long";
 
 /*
  * The length of the request at the start of buf: the text runs up to the
- * first NUL byte (the seed's client sends a NUL-padded buffer) and loses
- * trailing CR and LF (nc and socat send a line). Nothing else is touched:
- * leading blanks may be part of a word.
+ * first NUL byte (a C client may send its whole fixed-size, NUL-padded
+ * buffer) and loses trailing CR and LF (nc and socat send a line). Nothing
+ * else is touched: leading blanks may be part of a word.
  */
 size_t
 udp_request_trim(const char *buf, size_t len)
@@ -130,7 +130,7 @@ udp_dispatch(struct udp_req *req, const char *buf, size_t n)
 		return;
 	req->data = buf;
 	req->len = udp_request_trim(buf, n);
-	if (req->len > f->conf->max_request) {
+	if (req->len > f->conf->max_request && !f->pass_oversize) {
 		f->stats.too_long++;
 		udp_reply(&req->peer, too_long_reply, sizeof too_long_reply - 1);
 		udp_log_request(f, sa, n, "too long", f->tries - tries);
@@ -391,6 +391,18 @@ udp_set_conf(struct udp_front *f, const struct svc_conf *conf)
 	f->conf = conf;
 	if (udp_set_rate(f, conf) == -1)
 		log_warnx("%s: out of memory: rate limit off", conf->name);
+}
+
+/*
+ * With on, requests longer than max_request reach the kind instead of the
+ * front's "request too long": exec drops unsigned ones unanswered, so that
+ * only a signed request learns the limit.
+ */
+void
+udp_pass_oversize(struct udp_front *f, int on)
+{
+	if (f != NULL)
+		f->pass_oversize = on;
 }
 
 /* Stops reading requests; the sockets stay open for replies in flight. */

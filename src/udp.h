@@ -63,14 +63,16 @@ struct udp_stats {
 	uint64_t	dropped_repeat;		/* the source's last datagram again */
 };
 
-struct udp_front	*udp_open(struct svc_ctx *, const struct svc_conf *,
-			    udp_request_cb *, void *, char *, size_t);
+struct udp_front	*udp_open(struct svc_ctx *ctx,
+			    const struct svc_conf *conf, udp_request_cb *cb,
+			    void *arg, char *err, size_t errlen);
 int			 udp_reply(const struct udp_peer *, const char *, size_t);
 int			 udp_reply_str(const struct udp_peer *, const char *);
 size_t			 udp_request_trim(const char *, size_t);
 size_t			 udp_chunk_length(const char *, size_t, size_t);
 void			 udp_pause(struct udp_front *);
 void			 udp_set_conf(struct udp_front *, const struct svc_conf *);
+void			 udp_pass_oversize(struct udp_front *, int);
 int			 udp_watch_unreachable(struct udp_front *,
 			    udp_unreachable_cb *);
 void			 udp_put_stats(const struct udp_front *, struct stats *);

@@ -38,6 +38,7 @@ struct udp_front {
 	struct ratelimit	*rl;		/* NULL when rate = 0 */
 	udp_request_cb		*cb;
 	udp_unreachable_cb	*unreachable;	/* NULL: not watched */
+	int			 pass_oversize;	/* the kind checks max_request */
 	void			*arg;
 	struct udp_sock		*socks;
 	size_t			 nsocks;

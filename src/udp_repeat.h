@@ -28,7 +28,7 @@ struct udp_repeat {
 };
 
 void	udp_repeat_init(struct udp_repeat *, uint64_t);
-int	udp_repeat_seen(struct udp_repeat *, const struct sockaddr *,
-	    const void *, size_t, int64_t);
+int	udp_repeat_seen(struct udp_repeat *r, const struct sockaddr *sa,
+	    const void *buf, size_t len, int64_t now_ns);
 
 #endif

@@ -27,14 +27,15 @@ struct cli_target {
 	int			 fd;	/* connected to cur; -1 before */
 };
 
-int	cli_parse_opts(int, char **, struct cli_opts *, const char *,
-	    void (*)(void));
+int	cli_parse_opts(int argc, char **argv, struct cli_opts *o,
+	    const char *allowed, void (*usage)(void));
 int	cli_resolve(struct cli_target *, const char *, int, const char *);
 int	cli_connect_next(struct cli_target *, const char *);
 void	cli_target_free(struct cli_target *);
 int	cli_wait_readable(int, double);
-ssize_t	cli_udp_ask(struct cli_target *, const void *, size_t, double, int,
-	    char *, size_t, const char *);
+ssize_t	cli_udp_ask(struct cli_target *t, const void *msg, size_t len,
+	    double timeout, int tries, char *reply, size_t cap,
+	    const char *prog);
 char	*cli_read_line(char **, size_t *);
 void	cli_print_line(const char *, size_t);
 void	cli_print_escaped(FILE *, const char *, size_t);

@@ -62,25 +62,37 @@ is_refusal(const char *s, size_t n)
 	return 0;
 }
 
-/* Handles one reply datagram; returns the exit status once the run ended. */
+/* A line from the service on stderr, escaped like its output. */
+static void
+exec_print_note(const char *buf, size_t n)
+{
+	cli_print_escaped(stderr, buf, n);
+	fputc('\n', stderr);
+}
+
+/*
+ * Handles one reply datagram; returns the exit status once the run ended.
+ * The command's output is escaped (print.c) like every reply the CLI
+ * prints: what a command writes cannot drive the terminal.
+ */
 static int
 exec_reply(const char *buf, size_t n, int first)
 {
 	if (first && is_refusal(buf, n)) {
-		fprintf(stderr, "%.*s\n", (int)n, buf);
+		exec_print_note(buf, n);
 		return CLI_EXIT_FAIL;
 	}
 	if (is_status(buf, n)) {
-		fprintf(stderr, "%.*s\n", (int)n, buf);
+		exec_print_note(buf, n);
 		return n == 8 && memcmp(buf, "[exit 0]", 8) == 0 ? CLI_EXIT_OK :
 		    CLI_EXIT_FAIL;
 	}
 	if (n > 20 && strncmp(buf, "[output truncated at ", 21) == 0 &&
 	    buf[n - 1] == ']') {
-		fprintf(stderr, "%.*s\n", (int)n, buf);
+		exec_print_note(buf, n);
 		return -1;
 	}
-	fwrite(buf, 1, n, stdout);
+	cli_print_escaped(stdout, buf, n);
 	fflush(stdout);
 	return -1;
 }

@@ -16,8 +16,9 @@ struct cli_input {
 	void		*arg;
 };
 
-int	cli_input_start(struct cli_input *, struct event_base *,
-	    void (*)(void *, struct evbuffer *), void (*)(void *), void *);
+int	cli_input_start(struct cli_input *in, struct event_base *base,
+	    void (*on_data)(void *, struct evbuffer *), void (*on_eof)(void *),
+	    void *arg);
 void	cli_input_pause(struct cli_input *, int);
 void	cli_input_free(struct cli_input *);
 

@@ -21,7 +21,7 @@ file = words.txt
 [exec]
 enabled = yes
 listen = 127.0.0.1:0
-allow = date, echo *, false
+allow = date, echo *, false, printf *
 [chat]
 listen = 127.0.0.1:0
 [echo]
@@ -147,6 +147,15 @@ class CliTest(unittest.TestCase):
         self.assertEqual((rc, out, err), (1, b"", b"[exit 1]\n"))
         rc, out, err = cli("exec", self.spec("exec"), "sh", "-c", "id")
         self.assertEqual((rc, out, err), (1, b"", b"not allowed: sh\n"))
+
+    def test_exec_output_is_escaped(self):
+        """What a command prints cannot drive the terminal; plain text,
+        tabs and newlines stay as they are."""
+        rc, out, err = cli("exec", self.spec("exec"), "printf",
+                           r"\033[2J\033[31mred\033[0m\nok\tü \302\233x\377\n")
+        self.assertEqual((rc, err), (0, b"[exit 0]\n"))
+        self.assertEqual(out, b"\\u{001B}[2J\\u{001B}[31mred\\u{001B}[0m\n"
+                              b"ok\t\xc3\xbc \\u{009B}x\\xFF\n")
 
     def test_exec_commands_from_stdin(self):
         rc, out, err = cli("exec", self.spec("exec"), stdin=b"echo one\necho 'two  2'\n")

@@ -56,6 +56,34 @@ class OptionsTest(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertIn("echo: echo on tcp 127.0.0.1:%d" % port, out)
 
+    def test_config_may_start_with_a_bom(self):
+        rc, out, err = check_config("\ufeff[echo]\nlisten = 127.0.0.1:0\n")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("configuration OK", out)
+
+    def test_background_warns_when_syslog_is_unreachable(self):
+        """-d logs to syslog by default: with nothing on /dev/log every line
+        would be lost, so start-up says so on stderr before detaching."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            try:
+                s.connect("/dev/log")
+                self.skipTest("/dev/log is served here")
+            except OSError:
+                pass
+        d = Daemon("[echo]\nlisten = 127.0.0.1:0\n")
+        pidfile = d.path("netdemo.pid")
+        try:
+            rc, _, err = run_netdemo(["-d", "-c", d.config, "-p", pidfile])
+            self.assertEqual(rc, 0, err)
+            self.assertIn("syslog unreachable (nothing listens on /dev/log)", err)
+        finally:
+            try:
+                with open(pidfile) as f:
+                    os.kill(int(f.read()), signal.SIGTERM)
+            except (OSError, ValueError):
+                pass
+            d.dir.cleanup()
+
     def test_missing_config_file(self):
         rc, _, err = run_netdemo(["-t", "-c", "/nonexistent/netdemo.ini"])
         self.assertEqual(rc, 1)
@@ -94,6 +122,20 @@ class ConfigErrorTest(unittest.TestCase):
         ("[echo]\nlisten = 127.0.0.1:0\nenabled = no\n", "no enabled service"),
         ("[echo] ; comment\nlisten = 127.0.0.1:0\n", "netdemo.ini:1: syntax error"),
         ("[echo]\nlisten 127.0.0.1:0\n", "netdemo.ini:2: syntax error"),
+        # A wildcard takes its port on every address: binding both fails.
+        ("[echo]\nlisten = 127.0.0.1:7003\n[e2]\nservice = echo\n"
+         "listen = 0.0.0.0:7003\n",
+         "[e2] listen: tcp 0.0.0.0:7003 overlaps [echo]'s 127.0.0.1:7003"),
+        ("[echo]\nlisten = [::]:7004, [::1]:7004\n",
+         "[echo] listen: '[::1]:7004' overlaps another entry"),
+        ("[echo]\nlisten = [::ffff:127.0.0.1]:7005\n",
+         "[echo] listen: '[::ffff:127.0.0.1]:7005': an IPv4-mapped address"),
+        ("[echo]\nlisten = 127.0.0.1:0\nk = " + "x" * 1100 + "\n",
+         "netdemo.ini:3: line too long"),
+        ("[echo]\nlisten = 127.0.0.1:0\nk = a\0b\n",
+         "netdemo.ini:3: a NUL byte (at column 6)"),
+        ("[echo]\nlisten = 127.0.0.1:0\nfoo = 1\n",
+         "[echo] foo: unknown key for the echo kind"),
     ]
 
     def test_each_error(self):

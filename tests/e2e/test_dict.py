@@ -69,6 +69,7 @@ class DictTest(unittest.TestCase):
         self.assertEqual(self.ask(b"water" + b"\0" * 4000), "水")
         self.assertEqual(self.ask(b"y" * 60000), "error: request too long")
         self.assertEqual(self.ask(b"apple"), "苹果")
+        self.assertEqual(self.d.stats("dict")["refused_too_long"], 2)
 
     def test_burst_is_answered_in_order_of_arrival(self):
         # Many datagrams queued at once: each readiness event reads a batch.

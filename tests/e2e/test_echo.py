@@ -47,6 +47,22 @@ def closed_within(sock, seconds):
     return False
 
 
+def server_queues(port):
+    """Send and receive queue bytes of each established socket whose local
+    port is port (the daemon's side), from /proc/net/tcp and tcp6."""
+    queues = []
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(name) as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                if (int(fields[1].rsplit(":", 1)[1], 16) == port
+                        and fields[3] == "01"):
+                    tx, rx = fields[4].split(":")
+                    queues.append((int(tx, 16), int(rx, 16)))
+    return queues
+
+
 def two_open_then_third_closed(addr):
     """Opens two echoing connections; asserts a third is closed at once."""
     a = socket.create_connection(addr)
@@ -156,6 +172,44 @@ class EchoTest(unittest.TestCase):
             self.assertLess(grown, 4096 + RSS_SLACK_KIB, "RSS grew %d KiB" % grown)
             # The write timeout then closes the client that stopped reading.
             self.assertTrue(closed_within(s, 10))
+        self.assertEqual(d.stop(), 0)
+
+    def test_sender_that_never_reads_is_bounded_in_the_kernel_and_closed(self):
+        """A client that keeps sending and never reads holds little of the
+        kernel's memory (Linux grew the send queue to megabytes), and
+        idle_timeout closes it although it keeps sending (it never did)."""
+        d = self.daemon(idle_timeout=2)
+        _, addr = d.addr("echo")
+        clients = []
+        for _ in range(4):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+            s.connect(addr)
+            s.setblocking(False)
+            clients.append(s)
+        block = b"x" * 16384
+        pending, closed_at, peak = set(range(4)), {}, 0
+        start = time.monotonic()
+        # Client 0 sends as fast as it can, the others 64 KiB/s.
+        while pending and time.monotonic() - start < 15 * SLOW:
+            for i in list(pending):
+                try:
+                    for _ in range(64 if i == 0 else 1):
+                        clients[i].send(block)
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    pending.discard(i)
+                    closed_at[i] = time.monotonic() - start
+            peak = max([peak] + [tx + rx for tx, rx in server_queues(addr[1])])
+            time.sleep(0.25)
+        for s in clients:
+            s.close()
+        print("peak queued %d KiB, closed at %s" % (peak >> 10, sorted(
+            "%.1f s" % t for t in closed_at.values())))
+        self.assertLess(peak, 256 << 10, "%d KiB queued in the kernel" % (peak >> 10))
+        self.assertEqual(pending, set(), "still open after %.0f s" % (15 * SLOW))
+        self.assertGreaterEqual(min(closed_at.values()), 1.5)
         self.assertEqual(d.stop(), 0)
 
     def test_idle_connection_is_closed(self):

@@ -7,6 +7,7 @@ libsodium HMAC is checked against an independent implementation.
 import hashlib
 import hmac
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -115,6 +116,28 @@ class ExecAuthTest(unittest.TestCase):
         self.assertEqual(run(addr, sign("echo " + "a" * 1100), single=True),
                          [b"error: request too long"])
         self.assertEqual(run(addr, sign("echo fits"))[0], b"fits\n")
+        stats = self.d.stats("exec")
+        self.assertEqual(stats["refused_too_long_signed"], 1)
+        self.assertEqual(stats["refused_too_long"], 0)
+
+    def test_reload_turns_the_oversize_answer_on_and_off(self):
+        addr = self.start()
+        self.assertTrue(silent(addr, "x" * 2000))
+        # Without a key the front answers a long request itself...
+        self.d.write("netdemo.ini", config(self.key).replace("key_file", ";"))
+        mark = len(self.d.snapshot())
+        self.d.send_signal(signal.SIGHUP)
+        self.d.wait_log(r"reloaded: ", start=mark)
+        self.assertEqual(run(addr, "y" * 2000, single=True),
+                         [b"error: request too long"])
+        self.assertEqual(self.d.stats("exec")["refused_too_long"], 1)
+        # ...and with one again, it is silent.
+        self.d.write("netdemo.ini", config(self.key))
+        mark = len(self.d.snapshot())
+        self.d.send_signal(signal.SIGHUP)
+        self.d.wait_log(r"reloaded: ", start=mark)
+        self.assertTrue(silent(addr, "z" * 2000))
+        self.assertEqual(self.d.stats("exec")["refused_too_long"], 1)
 
     def test_cli_signs_with_key_file(self):
         addr = self.start()

@@ -9,7 +9,7 @@ import tempfile
 import time
 import unittest
 
-from harness import Daemon, NETDEMO, SLOW, WRAPPER, udp_ask
+from harness import Daemon, NETDEMO, SLOW, WRAPPER, run_netdemo, udp_ask
 
 
 class NotifySocket:
@@ -265,6 +265,43 @@ class BackgroundTest(unittest.TestCase):
         self.stop(pid)
         self.assertFalse(os.path.exists(self.pid))
 
+    def wait_log_file(self, path, text):
+        """The log file's text once it holds text (or the time is up)."""
+        deadline = time.monotonic() + 5 * SLOW
+        while True:
+            with open(path) as f:
+                found = f.read()
+            if text in found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.01)
+
+    def test_sighup_right_after_start_reloads(self):
+        """-d returns once the handlers are in: an immediate SIGHUP reloads
+        the daemon instead of killing it (tried 50 times: a race)."""
+        for i in range(50):
+            log = os.path.join(self.dir.name, "early-%d.log" % i)
+            self.pid = os.path.join(self.dir.name, "early-%d.pid" % i)
+            with open(self.conf, "w") as f:
+                f.write("[netdemo]\nlog_target = %s\n[echo]\n"
+                        "listen = 127.0.0.1:0\n" % log)
+            p = self.start()
+            self.assertEqual(p.returncode, 0, p.stderr)
+            pid = self.daemon_pid()
+            self.addCleanup(lambda pid=pid: os.path.exists("/proc/%d" % pid)
+                            and os.kill(pid, signal.SIGKILL))
+            os.kill(pid, signal.SIGHUP)
+            self.assertIn("reloaded: 1 service",
+                          self.wait_log_file(log, "reloaded: 1 service"),
+                          "try %d: SIGHUP killed the daemon" % i)
+            m = re.search(r"listening on tcp 127\.0\.0\.1:(\d+)",
+                          self.wait_log_file(log, "listening"))
+            with socket.create_connection(("127.0.0.1", int(m.group(1)))) as s:
+                s.settimeout(2 * SLOW)
+                s.sendall(b"up")
+                self.assertEqual(s.recv(10), b"up")
+            os.kill(pid, signal.SIGTERM)
+            self.assertIn("stopped", self.wait_log_file(log, "stopped"))
+
     def test_failure_is_reported_to_the_caller(self):
         with socket.socket() as held:
             held.bind(("127.0.0.1", 0))
@@ -276,6 +313,83 @@ class BackgroundTest(unittest.TestCase):
         self.assertIn("Address already in use", p.stderr)
         self.assertFalse(os.path.exists(self.pid))
 
+
+class LogTargetTest(unittest.TestCase):
+    """log_target: checked by -t, applied (or refused as a whole) by SIGHUP."""
+    ECHO = "[echo]\nlisten = 127.0.0.1:0\n"
+
+    def setUp(self):
+        self.d = Daemon(self.ECHO)
+        self.addCleanup(self.d.__exit__)
+
+    def config(self, target):
+        return "[netdemo]\nlog_target = %s\n" % target + self.ECHO
+
+    def echo_answers(self):
+        with socket.create_connection(self.d.addr("echo")[1]) as s:
+            s.settimeout(2 * SLOW)
+            s.sendall(b"hi")
+            self.assertEqual(s.recv(10), b"hi")
+
+    def wait_file(self, path, text):
+        deadline = time.monotonic() + 5 * SLOW
+        while time.monotonic() < deadline:
+            if os.path.exists(path):
+                with open(path) as f:
+                    if text in f.read():
+                        return
+            time.sleep(0.02)
+        self.fail("no %r in %s" % (text, path))
+
+    def test_reload_moves_the_log_to_a_file(self):
+        self.d.start()
+        log = self.d.path("moved.log")
+        self.d.write("netdemo.ini", self.config(log))
+        mark = len(self.d.snapshot())
+        self.d.send_signal(signal.SIGHUP)
+        # The reload's own summary line already goes to the new target.
+        self.wait_file(log, "reloaded: 1 service")
+        self.d.send_signal(signal.SIGUSR1)
+        self.wait_file(log, "stats: echo:")
+        self.assertFalse([l for l in self.d.snapshot()[mark:]
+                          if "reloaded" in l or "stats:" in l])
+        self.echo_answers()
+
+    def test_check_refuses_an_unusable_target(self):
+        for target in (self.d.dir.name, "/proc/x"):
+            with self.subTest(target=target):
+                self.d.write("netdemo.ini", self.config(target))
+                rc, out, err = run_netdemo(["-t", "-c", self.d.config])
+                self.assertEqual(rc, 1, out)
+                self.assertIn("%s: [netdemo] log_target: %s: "
+                              % (self.d.config, target), err)
+                self.assertNotIn("configuration OK", out)
+
+    def test_check_leaves_no_file_behind(self):
+        log = self.d.path("new.log")
+        self.d.write("netdemo.ini", self.config(log))
+        rc, out, err = run_netdemo(["-t", "-c", self.d.config])
+        self.assertEqual(rc, 0, err)
+        self.assertFalse(os.path.exists(log))
+
+    def test_reload_to_an_unusable_target_is_refused(self):
+        self.d.start()
+        self.d.write("netdemo.ini", self.config(self.d.dir.name)
+                     + "[echo2]\nservice = echo\nlisten = 127.0.0.1:0\n")
+        mark = len(self.d.snapshot())
+        self.d.send_signal(signal.SIGHUP)
+        line = self.d.wait_log(r"reload failed", start=mark)
+        self.assertIn("[netdemo] log_target: %s: Is a directory"
+                      % self.d.dir.name, line)
+        # The old configuration runs on, logging where it did.
+        self.echo_answers()
+        self.d.stats("echo")
+        # echo2, opened for the plan, closed with it.
+        line = self.d.wait_log(r"echo2: echo listening on tcp", start=mark)
+        port = int(line.rsplit(":", 1)[1])
+        with self.assertRaises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), 2 * SLOW).close()
+        self.assertEqual(self.d.stop(), 0)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

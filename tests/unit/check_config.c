@@ -89,7 +89,8 @@ START_TEST(test_key_of_another_kind_refused)
 {
 	ck_assert_ptr_null(validate(ini("echo:listen", "127.0.0.1:0",
 	    "echo:file", "x.txt", NULL)));
-	ck_assert(collected_has(&col, "[echo] file: unknown key"));
+	ck_assert(collected_has(&col, "[echo] file: unknown key for the echo"
+	    " kind"));
 }
 END_TEST
 
@@ -139,6 +140,29 @@ START_TEST(test_duplicate_addresses)
 	    "a:listen", "[::1]:9000", "b:service", "dict", "b:file", "y",
 	    "b:listen", "[::1]:9000", NULL)));
 	ck_assert(collected_has(&col, "[b] listen: udp [::1]:9000 is also [a]'s"));
+}
+END_TEST
+
+/* Binding these fails at start, so validation refuses them. */
+START_TEST(test_wildcard_overlaps_and_v4mapped)
+{
+	struct config *conf;
+
+	ck_assert_ptr_null(validate(ini("echo:listen", "127.0.0.1:7",
+	    "e2:service", "echo", "e2:listen", "0.0.0.0:7", NULL)));
+	ck_assert(collected_has(&col, "[e2] listen: tcp 0.0.0.0:7 overlaps"
+	    " [echo]'s 127.0.0.1:7"));
+	ck_assert_ptr_null(validate(ini("echo:listen", "[::]:7, [::1]:7", NULL)));
+	ck_assert(collected_has(&col, "'[::1]:7' overlaps another entry"));
+	ck_assert_ptr_null(validate(ini("echo:listen", "[::ffff:127.0.0.1]:7",
+	    NULL)));
+	ck_assert(collected_has(&col, "[echo] listen: '[::ffff:127.0.0.1]:7':"
+	    " an IPv4-mapped address"));
+	/* IPv6 sockets are IPv6-only: :: and 0.0.0.0 share no port. */
+	conf = validate(ini("echo:listen", "0.0.0.0:7, [::]:7",
+	    "e2:service", "echo", "e2:listen", "127.0.0.1:8", NULL));
+	ck_assert_ptr_nonnull(conf);
+	config_free(conf);
 }
 END_TEST
 
@@ -247,6 +271,17 @@ START_TEST(test_scan_repeated_key)
 	ck_assert_int_eq(scan("[a]\nk = 1 \\\n  2\nk = 3\n"), -1);
 	ck_assert(collected_has(&col, "nd.ini:4: [a] k: key given twice"
 	    " (first on line 2)"));
+}
+END_TEST
+
+START_TEST(test_scan_nul_byte)
+{
+	static const char text[] = "[echo]\nlisten = a\nk = b\0c\n";
+	struct diag diag = collect_diag(&col);
+
+	ck_assert_int_eq(config_scan(text, sizeof text - 1, "nd.ini", &diag),
+	    -1);
+	ck_assert(collected_has(&col, "nd.ini:3: a NUL byte (at column 6)"));
 }
 END_TEST
 
@@ -377,6 +412,7 @@ config_suite(void)
 	tcase_add_test(tc, test_range_limits);
 	tcase_add_test(tc, test_listen_required_and_checked);
 	tcase_add_test(tc, test_duplicate_addresses);
+	tcase_add_test(tc, test_wildcard_overlaps_and_v4mapped);
 	tcase_add_test(tc, test_same_port_other_protocol_or_zero_is_fine);
 	tcase_add_test(tc, test_disabled_services_do_not_clash);
 	tcase_add_test(tc, test_unknown_kinds_and_sections);
@@ -392,6 +428,7 @@ config_suite(void)
 	tcase_add_test(tc, test_scan_repeated_section);
 	tcase_add_test(tc, test_scan_repeated_key);
 	tcase_add_test(tc, test_scan_section_names);
+	tcase_add_test(tc, test_scan_nul_byte);
 	tcase_add_test(tc, test_conf_copy_equal_free);
 	suite_add_tcase(s, tc);
 	return s;

@@ -101,6 +101,25 @@ START_TEST(test_cut_value_at_a_sense)
 	/* No sense boundary: a whole UTF-8 character (3 bytes each). */
 	ck_assert_uint_eq(dict_cut_value("苹果苹果", 12, 9, 1), 6);
 	ck_assert_uint_eq(dict_cut_value("苹果苹果", 12, 10, 1), 9);
+	ck_assert_str_eq(dict_cut_mark(v, strlen(v), 3), "; \xe2\x80\xa6");
+}
+END_TEST
+
+/* No "; " fits: the last word end, and the marker has no stray ';'. */
+START_TEST(test_cut_value_at_a_word)
+{
+	const char *v = "a fruit of the apple  tree, round";
+	const char *w = "苹果 苹果苹果苹果";
+
+	ck_assert_uint_eq(dict_cut_value(v, strlen(v), 26, 5), 20);
+	ck_assert_str_eq(dict_cut_mark(v, strlen(v), 20), " \xe2\x80\xa6");
+	/* A word end at the cut itself counts. */
+	ck_assert_uint_eq(dict_cut_value(v, strlen(v), 25, 5), 20);
+	ck_assert_uint_eq(dict_cut_value(v, strlen(v), 24, 5), 14);
+	/* One long word: a whole UTF-8 character. */
+	ck_assert_uint_eq(dict_cut_value(w, strlen(w), 15, 5), 6);
+	ck_assert_uint_eq(dict_cut_value(w + 7, strlen(w + 7), 10, 2), 6);
+	ck_assert_str_eq(dict_cut_mark(w + 7, strlen(w + 7), 6), " \xe2\x80\xa6");
 }
 END_TEST
 
@@ -356,6 +375,7 @@ dict_suite(void)
 	tcase_add_test(tc, test_basic_entries);
 	tcase_add_test(tc, test_loose_lookup_folds_case_and_blanks);
 	tcase_add_test(tc, test_cut_value_at_a_sense);
+	tcase_add_test(tc, test_cut_value_at_a_word);
 	tcase_add_test(tc, test_count_longer_values);
 	tcase_add_test(tc, test_trim_comments_blank_crlf);
 	tcase_add_test(tc, test_split_at_first_colon);
