@@ -16,7 +16,7 @@ import sys
 import threading
 import unittest
 
-from harness import Daemon, NETDEMO, SLOW, WRAPPER
+from harness import Daemon, NETDEMO, SLOW, WRAPPER, udp_ask
 
 ACTIVATE = shutil.which("systemd-socket-activate")
 DICT = "apple:苹果\nwater:水\n"
@@ -147,6 +147,36 @@ class SocketActivationTest(unittest.TestCase):
                 c.sendto(b"start", ("127.0.0.1", port))
             self.assertEqual(d.proc.wait(10 * SLOW), 1)
             d.wait_log(r"-d cannot keep the sockets passed in LISTEN_FDS")
+
+    def test_variables_for_another_process_are_ignored(self):
+        env = {"LISTEN_PID": "1", "LISTEN_FDS": "1", "LISTEN_FDNAMES": "dict"}
+        with Daemon("[dict]\nfile = words.txt\nlisten = 127.0.0.1:0\n",
+                    {"words.txt": DICT}, env=env).start(
+                        expect_listening=1) as d:
+            self.assertEqual(udp_ask(d.addr("dict")[1], b"apple"),
+                             "苹果".encode())
+            self.assertEqual(d.stop(), 0)
+
+    def test_malformed_variables_are_an_error(self):
+        cases = (("x", "dict", r"LISTEN_FDS: not a number"),
+                 ("1", "dict", r'LISTEN_FDS: fd 3 \("dict"\): Bad file'),
+                 ("0", "dict", None))
+        for fds, names, error in cases:
+            with Daemon("[dict]\nfile = words.txt\nlisten = 127.0.0.1:0\n",
+                        {"words.txt": DICT}) as d:
+                # LISTEN_PID must be netdemo's: the shell's, kept by exec.
+                script = ('LISTEN_PID=$$ LISTEN_FDS=%s LISTEN_FDNAMES=%s '
+                          'exec "$@" 3<&-' % (fds, names))
+                # Well-formed, -t checks the file and exits 0.
+                args = ["-c", d.config] + (["-t"] if error is None else [])
+                cmd = ["sh", "-c", script, "sh"] + WRAPPER + [NETDEMO] + args
+                p = subprocess.run(cmd, capture_output=True, text=True,
+                                   timeout=10 * SLOW, stdin=subprocess.DEVNULL)
+                if error is None:
+                    self.assertEqual(p.returncode, 0, p.stderr)
+                else:
+                    self.assertEqual(p.returncode, 1, p.stderr)
+                    self.assertRegex(p.stderr, "socket activation: " + error)
 
     def test_unused_passed_socket_is_warned_of(self):
         port = free_port(socket.SOCK_DGRAM)
