@@ -12,6 +12,7 @@ import socket
 import unittest
 
 from harness import Daemon, SLOW, udp_ask
+from prom import scrape
 
 DICT = "apple:苹果\nwater:水\n"
 
@@ -90,6 +91,20 @@ class ListenReloadTest(unittest.TestCase):
             with self.assertRaises((ConnectionRefusedError, TimeoutError,
                                     socket.timeout)):
                 udp_ask(("127.0.0.1", a), b"apple", timeout=0.5)
+            self.assertEqual(d.stop(), 0)
+
+    def test_metrics_adds_and_drops_an_address(self):
+        a, b = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_STREAM)
+        conf = "[metrics]\nlisten = %s\n"
+        with Daemon(conf % listens([a])).start(expect_listening=1) as d:
+            self.assertEqual(scrape(("127.0.0.1", a))[0], 200)
+            self.reload(d, conf % listens([a, b]))
+            for port in (a, b):
+                self.assertEqual(scrape(("127.0.0.1", port))[0], 200)
+            self.reload(d, conf % listens([b]))
+            self.assertEqual(scrape(("127.0.0.1", b))[0], 200)
+            with self.assertRaises(ConnectionRefusedError):
+                echo_conn(a).close()
             self.assertEqual(d.stop(), 0)
 
     def test_port_zero_keeps_its_port(self):
