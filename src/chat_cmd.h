@@ -18,5 +18,6 @@ enum chat_cmd {
 };
 
 enum chat_cmd	chat_cmd_parse(const char *, size_t, const char **, size_t *);
+char		chat_ascii_lower(char);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chat_cmd.h"
 #include "chat_members.h"
 #include "hash.h"
 
@@ -131,14 +132,28 @@ members_remove(struct chat_members *m, struct chat_member *c)
 	free(c);
 }
 
-/* The member using nick, or NULL. Nick changes are rare: a scan will do. */
+/* Whether nicks a and b are the same, ASCII case ignored (Ann is ann). */
+static int
+same_nick(const char *a, const char *b)
+{
+	while (*a != '\0' && chat_ascii_lower(*a) == chat_ascii_lower(*b)) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+/*
+ * The member using nick (in any ASCII case), or NULL. Nick changes are
+ * rare: a scan will do.
+ */
 struct chat_member *
 members_find_nick(const struct chat_members *m, const char *nick)
 {
 	struct chat_member *c;
 
 	TAILQ_FOREACH(c, &m->lru, lru)
-		if (strcmp(c->nick, nick) == 0)
+		if (same_nick(c->nick, nick))
 			return c;
 	return NULL;
 }

@@ -103,6 +103,7 @@ static const struct {
 	{ "dropped_bad_source",		{ F_DROPPED, "bad_source", 1 } },
 	{ "dropped_rate",		{ F_DROPPED, "rate_limit", 1 } },
 	{ "dropped_repeat",		{ F_DROPPED, "loop_guard", 1 } },
+	{ "dropped_reflection",		{ F_DROPPED, "reflection_guard", 1 } },
 	/* dict */
 	{ "found",			{ F_REQUESTS, "answered", 1 } },
 	{ "unknown",			{ F_REQUESTS, "unknown", 1 } },

@@ -151,18 +151,27 @@ svc_chat_online(struct svc_chat *s, const struct udp_req *req,
 {
 	char buf[CHAT_NAME_MAX];
 
-	if (c == NULL) {
-		c = members_add(s->members, &req->peer, now_sec());
-		if (c == NULL) {
-			udp_reply_str(&req->peer, "full, try later");
-			return;
-		}
-		log_limited(&s->join_log, LOG_LVL_INFO, "%s: %s online, %zu"
-		    " members", s->conf->name, svc_chat_name(c, buf, sizeof buf),
-		    s->members->count);
-		if (s->fed != NULL)
-			chat_fed_join(s->fed, svc_chat_name(c, buf, sizeof buf));
+	/*
+	 * Already a member: the same line, to it alone. Broadcast again, one
+	 * small datagram (spoofed, perhaps) would go to every member.
+	 */
+	if (c != NULL) {
+		members_touch(s->members, c, now_sec());
+		snprintf(s->msg, s->msgcap, "%s# online",
+		    svc_chat_name(c, buf, sizeof buf));
+		udp_reply_str(&req->peer, s->msg);
+		return;
 	}
+	c = members_add(s->members, &req->peer, now_sec());
+	if (c == NULL) {
+		udp_reply_str(&req->peer, "full, try later");
+		return;
+	}
+	log_limited(&s->join_log, LOG_LVL_INFO, "%s: %s online, %zu members",
+	    s->conf->name, svc_chat_name(c, buf, sizeof buf),
+	    s->members->count);
+	if (s->fed != NULL)
+		chat_fed_join(s->fed, svc_chat_name(c, buf, sizeof buf));
 	svc_chat_broadcast_str(s, svc_chat_name(c, buf, sizeof buf), "online");
 }
 
@@ -355,7 +364,8 @@ svc_chat_member_request(struct svc_chat *s, const struct udp_req *req,
 		break;
 	case CHAT_BAD_NICK:
 		udp_reply_str(&req->peer, "error: a nick is 1-32 characters, without"
-		    " blanks, '#' or ':'");
+		    " blanks, '#', ':' or invisible characters, and not a"
+		    " command word or an address");
 		break;
 	case CHAT_TEXT:
 		svc_chat_broadcast(s, svc_chat_name(c, buf, sizeof buf), arg, len);

@@ -85,7 +85,8 @@ udp_source_ok(struct udp_front *f, const struct sockaddr *sa)
 
 /*
  * The loop guard's second half (udp_repeat.c): drops buf if its source
- * sent the same datagram a moment ago, counted and logged once a second.
+ * sent the same datagram a moment ago, or sent back what we last sent it,
+ * counted and logged once a second.
  */
 static int
 udp_repeated(struct udp_front *f, const struct sockaddr *sa, const char *buf,
@@ -93,13 +94,22 @@ udp_repeated(struct udp_front *f, const struct sockaddr *sa, const char *buf,
 {
 	char peer[ADDR_STRLEN];
 
-	if (!udp_repeat_seen(&f->repeat, sa, buf, n, clock_monotonic_ns()))
+	switch (udp_repeat_seen(&f->repeat, sa, buf, n, clock_monotonic_ns())) {
+	case UDP_SEEN_REPEAT:
+		f->stats.dropped_repeat++;
+		log_limited(&f->repeat_log, LOG_LVL_NOTICE, "%s: datagram from"
+		    " %s dropped: the same as its last one (a loop?)",
+		    f->conf->name, addr_format(sa, peer, sizeof peer));
+		return 1;
+	case UDP_SEEN_REFLECTION:
+		f->stats.dropped_reflection++;
+		log_limited(&f->reflect_log, LOG_LVL_NOTICE, "%s: datagram from"
+		    " %s dropped: it ends with our last reply to it (a loop?)",
+		    f->conf->name, addr_format(sa, peer, sizeof peer));
+		return 1;
+	default:
 		return 0;
-	f->stats.dropped_repeat++;
-	log_limited(&f->repeat_log, LOG_LVL_NOTICE, "%s: datagram from %s"
-	    " dropped: the same as its last one (a loop?)", f->conf->name,
-	    addr_format(sa, peer, sizeof peer));
-	return 1;
+	}
 }
 
 /* At debug level, one line (at most a second) per request and its result. */
@@ -435,6 +445,7 @@ udp_put_stats(const struct udp_front *f, struct stats *st)
 	stats_put(st, name, "dropped_bad_source", f->stats.dropped_bad_source);
 	stats_put(st, name, "dropped_rate", f->stats.dropped_rate);
 	stats_put(st, name, "dropped_repeat", f->stats.dropped_repeat);
+	stats_put(st, name, "dropped_reflection", f->stats.dropped_reflection);
 }
 
 void

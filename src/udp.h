@@ -61,6 +61,7 @@ struct udp_stats {
 	uint64_t	dropped_bad_source;	/* loop and reflection guard */
 	uint64_t	dropped_rate;		/* over the source's rate */
 	uint64_t	dropped_repeat;		/* the source's last datagram again */
+	uint64_t	dropped_reflection;	/* ends with our last one to it */
 };
 
 struct udp_front	*udp_open(struct svc_ctx *ctx,

@@ -33,7 +33,7 @@ union udp_ctl {
 struct udp_front {
 	struct svc_ctx		*ctx;
 	const struct svc_conf	*conf;
-	struct log_limit	 bad_log, deny_log, repeat_log;
+	struct log_limit	 bad_log, deny_log, repeat_log, reflect_log;
 	struct log_limit	 req_log;	/* debug: one line a request */
 	struct ratelimit	*rl;		/* NULL when rate = 0 */
 	udp_request_cb		*cb;
@@ -44,7 +44,7 @@ struct udp_front {
 	size_t			 nsocks;
 	struct udp_stats	 stats;
 	uint64_t		 tries;		/* reply datagrams, sent or not */
-	struct udp_repeat	 repeat;	/* the loop guard's memory */
+	struct udp_repeat	 repeat;	/* the loop guard's memory (large) */
 	/*
 	 * recvmmsg and sendmmsg slots, UDP_MAX_DGRAM bytes each: allocated
 	 * once, and only the pages datagrams touch become resident.

@@ -110,6 +110,9 @@ udp_send(const struct udp_peer *to, const char *buf, size_t len)
 	int tries;
 
 	to->front->tries++;
+	/* For the loop guard: what this peer might send back to us. */
+	udp_repeat_sent(&to->front->repeat, (const struct sockaddr *)&to->addr,
+	    buf, len, clock_monotonic_ns());
 	if (to->fd == to->front->batch_fd && len <= UDP_MAX_DGRAM)
 		return udp_queue(to->front, to, buf, len);
 

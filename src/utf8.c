@@ -97,17 +97,90 @@ utf8_next(const char *s, size_t len, uint32_t *cp)
 	return n;
 }
 
-/* True for well-formed UTF-8 with none of utf8_is_control's characters. */
+/*
+ * Whether cp shows nothing of its own yet changes or hides what is there:
+ * the format characters (Unicode Cf: soft hyphen, zero-width spaces and
+ * joiners, word joiner and invisible operators, BOM, interlinear
+ * annotations, tags, ...), the Hangul and Mongolian fillers and
+ * variation selectors that render as nothing, and the noncharacters. U+200D
+ * ZWJ and U+FE0F VS16 are here too: utf8_text allows them only inside an
+ * emoji sequence.
+ */
+int
+utf8_is_invisible(uint32_t cp)
+{
+	return cp == 0x00ad || (cp >= 0x0600 && cp <= 0x0605) ||
+	    cp == 0x06dd || cp == 0x070f || cp == 0x0890 || cp == 0x0891 ||
+	    cp == 0x08e2 || cp == 0x115f || cp == 0x1160 || cp == 0x17b4 ||
+	    cp == 0x17b5 || (cp >= 0x180b && cp <= 0x180f) ||
+	    (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2060 && cp <= 0x206f) ||
+	    cp == 0x3164 || (cp >= 0xfdd0 && cp <= 0xfdef) ||
+	    (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff || cp == 0xffa0 ||
+	    (cp >= 0xfff0 && cp <= 0xfffb) || (cp & 0xfffe) == 0xfffe ||
+	    cp == 0x110bd || cp == 0x110cd ||
+	    (cp >= 0x13430 && cp <= 0x1343f) ||
+	    (cp >= 0x1bca0 && cp <= 0x1bca3) ||
+	    (cp >= 0x1d173 && cp <= 0x1d17a) ||
+	    (cp >= 0xe0000 && cp <= 0xe0fff);
+}
+
+/*
+ * Whether cp is a blank: tab and the Unicode space separators (Zs), and
+ * the Braille blank that looks like one.
+ */
+int
+utf8_is_blank(uint32_t cp)
+{
+	return cp == '\t' || cp == ' ' || cp == 0x00a0 || cp == 0x1680 ||
+	    (cp >= 0x2000 && cp <= 0x200a) || cp == 0x202f || cp == 0x205f ||
+	    cp == 0x2800 || cp == 0x3000;
+}
+
+/*
+ * Whether cp is an emoji a ZWJ sequence may join: the pictographic blocks
+ * (U+1F000..U+1FAFF, skin tones included) and the older symbols emoji
+ * took over (U+2190..U+21FF, U+2300..U+27BF, U+2B00..U+2BFF).
+ */
+static int
+utf8_is_emoji(uint32_t cp)
+{
+	return (cp >= 0x1f000 && cp <= 0x1faff) ||
+	    (cp >= 0x2190 && cp <= 0x21ff) || (cp >= 0x2300 && cp <= 0x27bf) ||
+	    (cp >= 0x2b00 && cp <= 0x2bff);
+}
+
+/*
+ * True for well-formed UTF-8 with none of utf8_is_control's characters
+ * and none of utf8_is_invisible's, but for U+FE0F right after an emoji
+ * and U+200D between two (👩‍💻, ❤️‍🔥, 1️⃣): the sequences emoji
+ * keyboards send.
+ */
 int
 utf8_text(const char *s, size_t len)
 {
-	uint32_t cp;
+	uint32_t cp, next;
 	size_t i = 0, n;
+	int emoji = 0;		/* 1: after an emoji, 2: after its VS16 */
 
 	while (i < len) {
 		if ((n = utf8_next(s + i, len - i, &cp)) == 0 ||
 		    utf8_is_control(cp))
 			return 0;
+		if (cp == 0x200d) {
+			if (!emoji || i + n == len ||
+			    utf8_next(s + i + n, len - i - n, &next) == 0 ||
+			    !utf8_is_emoji(next))
+				return 0;
+			emoji = 0;
+		} else if (cp == 0xfe0f) {
+			if (emoji != 1)
+				return 0;
+			emoji = 2;
+		} else if (utf8_is_invisible(cp))
+			return 0;
+		else	/* a keycap is a digit, # or *, VS16, U+20E3 */
+			emoji = utf8_is_emoji(cp) || (cp >= '0' && cp <= '9') ||
+			    cp == '#' || cp == '*';
 		i += n;
 	}
 	return 1;

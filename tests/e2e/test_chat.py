@@ -10,6 +10,9 @@ import unittest
 
 from harness import Daemon, SLOW
 
+BAD_NICK = ("error: a nick is 1-32 characters, without blanks, '#', ':' or"
+            " invisible characters, and not a command word or an address")
+
 
 class Client:
     """One chat client: its own socket, so its own HOST:PORT."""
@@ -126,8 +129,7 @@ class ChatTest(unittest.TestCase):
         self.assertEqual(a.quiet(), ["error: nick bob is taken"])
         for bad in ("nick ", "nick a b", "nick 1.2.3.4:5#", "nick " + "x" * 33):
             a.send(bad)
-            self.assertEqual(a.quiet(), ["error: a nick is 1-32 characters,"
-                                         " without blanks, '#' or ':'"])
+            self.assertEqual(a.quiet(), [BAD_NICK])
         a.send("nick " + "字" * 32)
         self.assertEqual(a.recv(), a.name + "# is now " + "字" * 32)
         b.quiet(0.1)
@@ -213,6 +215,52 @@ class ChatTest(unittest.TestCase):
         self.assertEqual(c.quiet(), ["full, try later"])
         self.assertEqual(a.quiet(), [])
 
+    def test_invisible_characters_refused(self):
+        """The attack's chat-ctl.py: format and invisible characters."""
+        d = self.daemon()
+        a, b = self.clients(d, 2)
+        self.join(a, b)
+        for cp in ("\u200b", "\u200d", "\ufeff", "\u00ad", "\U000e0041",
+                   "\ufff9", "\u2061", "\u206a", "\u180e", "\u3164",
+                   "\u115f", "\ufffe", "\U0001ffff"):
+            a.send(("a%sb" % cp).encode())
+            self.assertEqual(a.quiet(), ["error: message must be UTF-8 text"],
+                             repr(cp))
+        self.assertEqual(b.quiet(0.1), [])
+        for ok in ("👩\u200d💻 at work", "❤\ufe0f", "1\ufe0f\u20e3"):
+            a.send(ok)
+            self.assertEqual(b.recv(), a.name + "# " + ok)
+            a.quiet(0.1)
+
+    def test_nick_rules(self):
+        d = self.daemon()
+        a, b = self.clients(d, 2)
+        self.join(a, b)
+        a.send("nick ann")
+        self.assertEqual(a.recv(), a.name + "# is now ann")
+        b.quiet(0.1)
+        for bad in ("a\u00a0b", "a\u3000b", "a\u2002b", "\u200b",
+                    "ann\u200b", "online", "Who", "PING", "nick", "offline",
+                    "127.0.0.1", "1.2"):
+            b.send("nick " + bad)
+            self.assertEqual(b.quiet(), [BAD_NICK], repr(bad))
+        for taken in ("Ann", "ANN"):
+            b.send("nick " + taken)
+            self.assertEqual(b.quiet(), ["error: nick %s is taken" % taken])
+        self.assertEqual(a.quiet(0.1), [])
+        b.send("nick 42")
+        self.assertEqual(b.recv(), b.name + "# is now 42")
+
+    def test_online_again_answers_only_the_member(self):
+        d = self.daemon()
+        a, b = self.clients(d, 2)
+        self.join(a, b)
+        time.sleep(0.6)     # past the loop guard's window for b's "online"
+        b.send("online")
+        self.assertEqual(b.quiet(), [b.name + "# online"])
+        self.assertEqual(a.quiet(0.1), [])
+        self.assertEqual(d.stats("chat")["members"], 2)
+
     def test_text_must_be_utf8_without_controls(self):
         d = self.daemon()
         a, b = self.clients(d, 2)
@@ -225,8 +273,7 @@ class ChatTest(unittest.TestCase):
             self.assertEqual(a.quiet(), ["error: message must be UTF-8 text"])
         for bad in ("nick \u009b", "nick a\u202e", "nick \u0085x"):
             a.send(bad)
-            self.assertEqual(a.quiet(), ["error: a nick is 1-32 characters,"
-                                         " without blanks, '#' or ':'"])
+            self.assertEqual(a.quiet(), [BAD_NICK])
         a.send(b"tab\tis fine")
         self.assertEqual(b.recv(), a.name + "# tab\tis fine")
         self.assertEqual(b.quiet(), [])

@@ -57,8 +57,10 @@ class LoopTest(unittest.TestCase):
         n = self.exchanges(a, b, payload)
         self.assertGreaterEqual(n, 2, "the spoofed datagram was not answered")
         self.assertLessEqual(n, HANDFUL)
-        self.assertGreaterEqual(a.stats(kind_a)["dropped_repeat"] +
-                                b.stats(kind_b)["dropped_repeat"], 1)
+        self.assertGreaterEqual(sum(d.stats(k)[guard] for d, k in
+                                    ((a, kind_a), (b, kind_b))
+                                    for guard in ("dropped_repeat",
+                                                  "dropped_reflection")), 1)
 
     @unittest.skipUnless(os.geteuid() == 0, "spoofing a source needs root")
     def test_chat_and_dict(self):
@@ -79,6 +81,25 @@ class LoopTest(unittest.TestCase):
     @unittest.skipUnless(os.geteuid() == 0, "spoofing a source needs root")
     def test_exec_and_exec(self):
         self.check_pair("exec", "exec", b"nosuchcommand")
+
+    @unittest.skipUnless(os.geteuid() == 0, "spoofing a source needs root")
+    def test_two_chats_members_of_each_other(self):
+        """Each chat relays the other's lines with its own "HOST:PORT# "
+        in front, so no datagram ever repeats: the reflection guard (the
+        peer sends back what we sent it, prefixed) must end it."""
+        a, b = self.daemon("chat"), self.daemon("chat")
+        pa, pb = a.addr("chat")[1][1], b.addr("chat")[1][1]
+        spoof(pa, pb, b"online")            # a's chat port joins b's chat
+        time.sleep(0.6)                     # past the repeat window
+        spoof(pb, pa, b"online")            # and b's joins a's
+        time.sleep(1.0 * SLOW)
+        first = a.stats("chat")["datagrams_in"] + b.stats("chat")["datagrams_in"]
+        time.sleep(0.5 * SLOW)
+        then = a.stats("chat")["datagrams_in"] + b.stats("chat")["datagrams_in"]
+        self.assertEqual(first, then, "still looping")
+        self.assertLessEqual(first, HANDFUL)
+        self.assertGreaterEqual(a.stats("chat")["dropped_reflection"] +
+                                b.stats("chat")["dropped_reflection"], 1)
 
     def test_a_retry_after_a_second_is_answered(self):
         d = self.daemon("dict")

@@ -148,6 +148,95 @@ START_TEST(test_repeat_guard)
 }
 END_TEST
 
+/* A peer that sends back what we sent it, with or without a prefix. */
+START_TEST(test_reflection_guard)
+{
+	static struct udp_repeat r;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(5000) };
+	struct sockaddr_in b;
+	const struct sockaddr *sa = (const struct sockaddr *)&a;
+	const struct sockaddr *sb = (const struct sockaddr *)&b;
+	const char *ours = "127.0.0.1:5001# online";
+	const char *back = "127.0.0.1:5000# 127.0.0.1:5001# online";
+	const int64_t ms = 1000000;
+
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	b = a;
+	b.sin_port = htons(5001);
+	udp_repeat_init(&r, 42);
+	udp_repeat_sent(&r, sa, ours, strlen(ours), 1000 * ms);
+	ck_assert_int_eq(udp_repeat_seen(&r, sa, back, strlen(back), 1001 * ms),
+	    UDP_SEEN_REFLECTION);
+	ck_assert_int_eq(udp_repeat_seen(&r, sa, ours, strlen(ours), 1001 * ms),
+	    UDP_SEEN_REFLECTION);
+	/* Not from the peer we sent it to; shorter; or too late. */
+	ck_assert_int_eq(udp_repeat_seen(&r, sb, back, strlen(back), 1001 * ms),
+	    UDP_SEEN_NEW);
+	ck_assert_int_eq(udp_repeat_seen(&r, sa, "online", 6, 1002 * ms),
+	    UDP_SEEN_NEW);
+	ck_assert_int_eq(udp_repeat_seen(&r, sa, "x online", 8, 1003 * ms),
+	    UDP_SEEN_NEW);
+	ck_assert_int_eq(udp_repeat_seen(&r, sa, back, strlen(back), 1600 * ms),
+	    UDP_SEEN_NEW);
+	/* Only the last datagram sent counts. */
+	udp_repeat_sent(&r, sa, ours, strlen(ours), 2200 * ms);
+	udp_repeat_sent(&r, sa, "something else", 14, 2201 * ms);
+	ck_assert_int_eq(udp_repeat_seen(&r, sa, back, strlen(back), 2202 * ms),
+	    UDP_SEEN_NEW);
+	/* A short reply ("unknown") is not remembered, and forgets the last. */
+	udp_repeat_sent(&r, sa, ours, strlen(ours), 3000 * ms);
+	udp_repeat_sent(&r, sa, "unknown", 7, 3001 * ms);
+	ck_assert_int_eq(udp_repeat_seen(&r, sa, "is it unknown", 13, 3002 * ms),
+	    UDP_SEEN_NEW);
+	ck_assert_int_eq(udp_repeat_seen(&r, sa, back, strlen(back), 3003 * ms),
+	    UDP_SEEN_NEW);
+	/* An empty reply must not make every datagram a reflection. */
+	udp_repeat_sent(&r, sb, "", 0, 4000 * ms);
+	ck_assert_int_eq(udp_repeat_seen(&r, sb, "apple", 5, 4001 * ms),
+	    UDP_SEEN_NEW);
+}
+END_TEST
+
+/*
+ * Many more concurrent loops than the table holds, each a source sending
+ * its datagram again every turn: the old direct-mapped table, overwritten
+ * by every newcomer, never saw one repeat. A turn takes a microsecond a
+ * live loop, at least a millisecond. All must die within 10 s (simulated).
+ */
+START_TEST(test_repeat_guard_thrash)
+{
+	enum { LOOPS = 60000 };
+	static struct udp_repeat r;
+	static uint8_t dead[LOOPS];
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(22081) };
+	const struct sockaddr *sa = (const struct sockaddr *)&a;
+	const int64_t start = 1000 * 1000000LL, end = start + 10000 * 1000000LL;
+	int64_t now = start, turn_start;
+	size_t alive = LOOPS, i;
+
+	udp_repeat_init(&r, 7);
+	while (alive > 0 && now < end) {
+		turn_start = now;
+		for (i = 0; i < LOOPS; i++) {
+			if (dead[i])
+				continue;
+			/* 127.1.x.y, as the attack's spoofed pairs. */
+			a.sin_addr.s_addr = htonl(0x7f010000u | (uint32_t)i);
+			now += 1000;
+			if (udp_repeat_seen(&r, sa, "xyzzy", 5, now) ==
+			    UDP_SEEN_REPEAT) {
+				dead[i] = 1;
+				alive--;
+			}
+		}
+		if (now < turn_start + 1000000)
+			now = turn_start + 1000000;
+	}
+	ck_assert_msg(alive == 0, "%zu loops alive after %lld ms", alive,
+	    (long long)((now - start) / 1000000));
+}
+END_TEST
+
 /* Replies split at a line end, else short of a UTF-8 sequence's middle. */
 START_TEST(test_chunk_length)
 {
@@ -193,6 +282,8 @@ udp_suite(void)
 	tcase_add_test(tc, test_trim);
 	tcase_add_test(tc, test_reply_source);
 	tcase_add_test(tc, test_repeat_guard);
+	tcase_add_test(tc, test_reflection_guard);
+	tcase_add_test(tc, test_repeat_guard_thrash);
 	tcase_add_test(tc, test_chunk_length);
 	tcase_add_test(tc, test_ports);
 	suite_add_tcase(s, tc);

@@ -2,6 +2,7 @@
 /* check_utf8.c: strict UTF-8 validation and text checks. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -26,7 +27,7 @@ END_TEST
 START_TEST(test_utf8_text)
 {
 	ck_assert(utf8_text("tab\tand 世界", strlen("tab\tand 世界")));
-	ck_assert(utf8_text("é ½ ‐ ​", strlen("é ½ ‐ ​")));
+	ck_assert(utf8_text("é ½ ‐ x", strlen("é ½ ‐ x")));
 	ck_assert(!utf8_text("\xc2\x9b" "31m", 5));		/* U+009B CSI */
 	ck_assert(!utf8_text("\xc2\x85", 2));		/* U+0085 NEL */
 	ck_assert(!utf8_text("\xc2\x80", 2));
@@ -43,6 +44,62 @@ START_TEST(test_utf8_text)
 }
 END_TEST
 
+/* Text with c inside, c a code point given as UTF-8. */
+static int
+text_with(const char *c)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof buf, "a%sb", c);
+	return utf8_text(buf, strlen(buf));
+}
+
+START_TEST(test_utf8_text_invisible)
+{
+	static const char *const refused[] = {
+		"\u200b", "\u200c", "\u200d", "\u2060", "\u2061", "\u206a",
+		"\u206f", "\ufeff", "\u00ad", "\U000E0041", "\U000E0001",
+		"\U000E007F", "\ufff9", "\ufffb", "\u180e", "\u3164",
+		"\u115f", "\u1160", "\uffa0", "\ufffe", "\uffff",
+		"\U0001FFFE", "\U0010FFFF", "\ufdd0", "\u0600", "\u06dd",
+		"\U0001D173", "\U0001BCA0", "\ufe00", "\ufe0f", "\U000E0100",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		ck_assert_msg(!text_with(refused[i]), "case %zu", i);
+	ck_assert(text_with("\u00a0"));			/* NBSP: text */
+	ck_assert(text_with("\u0301"));			/* a combining accent */
+	ck_assert(text_with("\ufffd"));
+	/* Emoji sequences: ZWJ between emoji, VS16 after one, keycaps. */
+	ck_assert(utf8_text("👩‍💻", strlen("👩‍💻")));
+	ck_assert(utf8_text("❤️", strlen("❤️")));
+	ck_assert(utf8_text("❤️‍🔥 ok", strlen("❤️‍🔥 ok")));
+	ck_assert(utf8_text("👍🏽", strlen("👍🏽")));
+	ck_assert(utf8_text("1️⃣", strlen("1️⃣")));
+	ck_assert(!utf8_text("👩\u200d", strlen("👩\u200d")));	/* at the end */
+	ck_assert(!utf8_text("\u200d💻", strlen("\u200d💻")));	/* at the start */
+	ck_assert(!utf8_text("a\u200d💻", strlen("a\u200d💻")));
+	ck_assert(!utf8_text("👩\u200d\u200d💻", strlen("👩\u200d\u200d💻")));
+	ck_assert(!utf8_text("❤️\ufe0f", strlen("❤️\ufe0f")));
+	ck_assert(!utf8_text("x\ufe0f", strlen("x\ufe0f")));
+}
+END_TEST
+
+START_TEST(test_utf8_blank)
+{
+	static const uint32_t blanks[] = {
+		' ', '\t', 0xa0, 0x1680, 0x2000, 0x200a, 0x202f, 0x205f, 0x3000,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof blanks / sizeof blanks[0]; i++)
+		ck_assert(utf8_is_blank(blanks[i]));
+	ck_assert(!utf8_is_blank('a'));
+	ck_assert(!utf8_is_blank(0x4e16));
+}
+END_TEST
+
 static Suite *
 utf8_suite(void)
 {
@@ -51,6 +108,8 @@ utf8_suite(void)
 
 	tcase_add_test(tc, test_utf8);
 	tcase_add_test(tc, test_utf8_text);
+	tcase_add_test(tc, test_utf8_text_invisible);
+	tcase_add_test(tc, test_utf8_blank);
 	suite_add_tcase(s, tc);
 	return s;
 }
