@@ -187,8 +187,9 @@ get_passed(struct listen_fds *lf, const struct svc_conf *conf, int type,
 		if (!e->passed || strcmp(e->name, conf->name) != 0 || i-- > 0)
 			continue;
 		if (e->type != type) {
-			snprintf(err, errlen, "the socket passed as \"%s\" (fd %d,"
-			    " %s) is a %s socket, but %s needs a %s socket",
+			snprintf(err, errlen, "the socket passed as \"%s\""
+			    " (fd %d, %s) is a %s socket, but %s needs a %s"
+			    " socket",
 			    e->name, e->fd, sock_local_name(e->fd, name,
 			    sizeof name), type_name(e->type), conf->kind->kind,
 			    type_name(type));

@@ -14,11 +14,11 @@
 struct svc_conf;
 
 struct listen_fd {
-	char		*name;		/* passed: its FileDescriptorName; bound: the section */
+	char		*name;		/* FileDescriptorName, or the section */
 	int		 fd;
 	int		 type;		/* SOCK_STREAM or SOCK_DGRAM */
-	int		 passed;	/* by the service manager: closed only at exit */
-	struct addr	 addr;		/* bound: as configured (port 0 stays 0) */
+	int		 passed;	/* by systemd: closed only at exit */
+	struct addr	 addr;		/* bound: as configured (port 0 too) */
 	size_t		 refs;		/* instances using it */
 };
 
@@ -29,7 +29,8 @@ struct listen_fds {
 
 int	listen_fds_from_env(struct listen_fds *, char *, size_t);
 size_t	listen_fds_count(const struct listen_fds *, const struct svc_conf *);
-int	listen_fds_passed_to(const struct listen_fds *, const struct svc_conf *);
+int	listen_fds_passed_to(const struct listen_fds *,
+	    const struct svc_conf *);
 int	listen_fds_get(struct listen_fds *, const struct svc_conf *, int,
 	    size_t, char *, size_t);
 void	listen_fds_put(struct listen_fds *, int);

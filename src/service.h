@@ -36,7 +36,7 @@ struct notify;
 struct svc_ctx {
 	struct event_base	*base;
 	struct udp_ports	*udp_ports;	/* bound by our UDP services */
-	struct listen_fds	*listen_fds;	/* every listening socket (listen_fds.h) */
+	struct listen_fds	*listen_fds;	/* listening sockets */
 	struct child_watches	*children;	/* reaped on SIGCHLD */
 	struct notify		*notify;	/* the service manager's STATUS= */
 	void			*owner;		/* the callbacks' first argument */

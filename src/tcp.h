@@ -18,7 +18,7 @@ struct log_limit;
  */
 struct tcp_listeners {
 	struct svc_ctx		 *ctx;
-	struct evconnlistener	**v;		/* NULL: freed by its user (evhttp) */
+	struct evconnlistener	**v;		/* NULL: freed by evhttp */
 	int			 *fds;
 	size_t			  n;
 	struct event		 *retry;	/* re-enables them after a pause */
