@@ -24,6 +24,7 @@ struct conf_key;
 struct config;
 struct dict_registry;
 struct event_base;
+struct listen_fds;
 struct stats;
 struct svc_conf;
 struct udp_ports;
@@ -37,6 +38,7 @@ struct notify;
 struct svc_ctx {
 	struct event_base	*base;
 	struct udp_ports	*udp_ports;	/* bound by our UDP services */
+	struct listen_fds	*listen_fds;	/* listening sockets */
 	struct child_watches	*children;	/* reaped on SIGCHLD */
 	struct notify		*notify;	/* the service manager's STATUS= */
 	struct dict_registry	*dicts;		/* loaded tables, by section */
@@ -59,6 +61,12 @@ struct service {
 	const char		*kind;		/* as `service =` names it */
 	const char		*proto;		/* "udp" or "tcp", for its listen addresses */
 	int			 enabled_default;
+	/*
+	 * prepare also takes a changed listen list: the instance stays (its
+	 * connections too), opens the new list's sockets, and commit(1)
+	 * closes the ones dropped. Other kinds get a new instance then.
+	 */
+	int			 relisten;
 	const struct conf_key	*keys;		/* its own keys beside the shared ones */
 
 	/* Optional checks across the section's keys; -1 + err naming the key. */

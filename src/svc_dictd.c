@@ -94,6 +94,7 @@ struct svc_dictd {
 	const struct svc_conf	*staged_conf;
 	struct svc_ctx		*ctx;
 	struct tcp_listeners	 ls;
+	struct tcp_listeners	 staged_ls;	/* a reload's new addresses */
 	LIST_HEAD(, dictd_conn)	 conns;
 	size_t			 nconns;
 	struct conn_limit	 per_source;
@@ -841,7 +842,7 @@ svc_dictd_start(void *arg, char *err, size_t errlen)
 	struct svc_dictd *s = arg;
 
 	service_warn_exposure(s->conf, "anyone may read the dictionaries");
-	return tcp_listen_all(s->ctx->base, s->conf, svc_dictd_accept_cb,
+	return tcp_listen_all(s->ctx, s->conf, svc_dictd_accept_cb,
 	    svc_dictd_accept_error_cb, s, &s->ls, err, errlen);
 }
 
@@ -850,9 +851,15 @@ static int
 svc_dictd_prepare(void *arg, const struct svc_conf *conf, char *err,
     size_t errlen)
 {
-	(void)err;
-	(void)errlen;
-	((struct svc_dictd *)arg)->staged_conf = conf;
+	struct svc_dictd *s = arg;
+
+	if (tcp_listen_changed(s->conf, conf) &&
+	    tcp_stage_all(s->ctx, conf, svc_dictd_accept_cb,
+	    svc_dictd_accept_error_cb, s, &s->staged_ls, err, errlen) == -1) {
+		tcp_close_all(&s->staged_ls);
+		return -1;
+	}
+	s->staged_conf = conf;
 	return 0;
 }
 
@@ -866,7 +873,10 @@ svc_dictd_commit(void *arg, int apply)
 		s->conf = s->staged_conf;
 		LIST_FOREACH(c, &s->conns, entry)
 			svc_dictd_set_timeouts(c);
+		if (s->staged_ls.v != NULL)
+			tcp_replace(&s->ls, &s->staged_ls);
 	}
+	tcp_close_all(&s->staged_ls);
 	s->staged_conf = NULL;
 }
 
@@ -900,6 +910,7 @@ svc_dictd_free(void *arg)
 	while (!LIST_EMPTY(&s->conns))
 		svc_dictd_conn_free(LIST_FIRST(&s->conns));
 	tcp_close_all(&s->ls);
+	tcp_close_all(&s->staged_ls);
 	conn_limit_free(&s->per_source);
 	free(s);
 }
