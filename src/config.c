@@ -355,6 +355,28 @@ check_address_clashes(const struct config *conf, struct diag *diag)
 	return bad ? -1 : 0;
 }
 
+/* Each enabled section's checks against the others (its kind's). */
+static int
+check_across_sections(const struct config *conf, struct diag *diag)
+{
+	const struct svc_conf *sc;
+	char err[512];
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < conf->nsvcs; i++) {
+		sc = &conf->svcs[i];
+		if (!sc->enabled || sc->kind->check_config == NULL)
+			continue;
+		err[0] = '\0';
+		if (sc->kind->check_config(conf, sc, err, sizeof err) == -1) {
+			diag_add(diag, "%s: [%s] %s", conf->path, sc->name, err);
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
 /* Sorts the dictionary's entries into sections; -1 after complaining. */
 static int
 parse_sections(const dictionary *ini, struct config *conf, struct diag *diag)
@@ -410,6 +432,8 @@ config_from_ini(const dictionary *ini, const char *path, struct diag *diag)
 	bad = parse_sections(ini, conf, diag) == -1;
 	if (!bad)
 		bad = check_address_clashes(conf, diag) == -1;
+	if (!bad)
+		bad = check_across_sections(conf, diag) == -1;
 	if (!bad && config_enabled_count(conf) == 0) {
 		diag_add(diag, "%s: no enabled service (add a section such as"
 		    " [echo] with a listen address)", path);

@@ -76,6 +76,7 @@ struct svc_conf {
 	unsigned		 idle_timeout;	/* echo, chat */
 	unsigned		 max_members;	/* chat */
 	char			*file;		/* dict */
+	struct strlist		 databases;	/* dictd: dict sections */
 	unsigned		 max_file_size;
 	struct strlist		 allow;		/* exec: command lines */
 	int			 allow_interpreters;

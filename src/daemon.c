@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "listen_fds.h"
 #include "log.h"
 #include "reload.h"
 #include "service.h"
@@ -58,13 +59,16 @@ libevent_log_cb(int severity, const char *msg)
 	log_at(level, "libevent: %s", msg);
 }
 
+/* passed: the sockets the service manager passed, which d now owns. */
 int
-daemon_init(struct daemon *d, struct config *conf)
+daemon_init(struct daemon *d, struct config *conf, struct listen_fds *passed)
 {
 	struct sigaction sa;
 
 	memset(d, 0, sizeof *d);
 	d->conf = conf;
+	d->listen_fds = *passed;
+	memset(passed, 0, sizeof *passed);
 	d->started = time(NULL);
 	notify_init(&d->notify);
 	/* A peer closing mid-write must cost an EPIPE, not the process. */
@@ -80,12 +84,18 @@ daemon_init(struct daemon *d, struct config *conf)
 		log_errorx("cannot create the event loop");
 		return -1;
 	}
+	if (dict_registry_init(&d->dicts, d->base) == -1) {
+		log_errorx("cannot create the dictionary registry");
+		return -1;
+	}
 	d->svcs = xcalloc(conf->nsvcs, sizeof *d->svcs);
 	LIST_INIT(&d->children);
 	d->ctx.base = d->base;
 	d->ctx.udp_ports = &d->udp_ports;
+	d->ctx.listen_fds = &d->listen_fds;
 	d->ctx.children = &d->children;
 	d->ctx.notify = &d->notify;
+	d->ctx.dicts = &d->dicts;
 	d->ctx.owner = d;
 	d->ctx.drained = service_drained_cb;
 	d->ctx.staged = reload_staged_cb;
@@ -135,6 +145,7 @@ daemon_start_services(struct daemon *d)
 			return -1;
 		}
 	}
+	listen_fds_warn_unused(&d->listen_fds);
 	return 0;
 }
 
@@ -489,6 +500,8 @@ daemon_free(struct daemon *d)
 		d->svcs[i].conf->kind->free(d->svcs[i].state);
 	free(d->svcs);
 	udp_ports_free(&d->udp_ports);
+	listen_fds_free(&d->listen_fds);
+	dict_registry_free(&d->dicts);
 	if (d->ev_hup != NULL)
 		event_free(d->ev_hup);
 	if (d->ev_term != NULL)

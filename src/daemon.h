@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include "child_watch.h"
+#include "dict_registry.h"
+#include "listen_fds.h"
 #include "notify.h"
 #include "service.h"
 #include "udp_ports.h"
@@ -36,15 +38,17 @@ struct daemon {
 	int			 verbose;	/* -v count, on top of log_level */
 	const char		*log_default;	/* log target without log_target */
 	struct udp_ports	 udp_ports;	/* bound by our UDP services */
+	struct listen_fds	 listen_fds;	/* every listening socket */
 	struct event		*ev_drain;	/* deadline for draining at stop */
 	struct child_watches	 children;
+	struct dict_registry	 dicts;		/* tables the dict sections loaded */
 	struct reload		*reload;	/* a SIGHUP's plan in progress */
 	int			 stopping;
 	time_t			 started;	/* for uptime and start time */
 	uint64_t		 reloads_ok, reloads_failed;
 };
 
-int	daemon_init(struct daemon *, struct config *);
+int	daemon_init(struct daemon *, struct config *, struct listen_fds *);
 int	daemon_create_services(struct daemon *);
 int	daemon_start_services(struct daemon *);
 int	daemon_signals(struct daemon *);

@@ -14,6 +14,7 @@
 #include "build_config.h"
 #include "config.h"
 #include "daemon.h"
+#include "listen_fds.h"
 #include "log.h"
 #include "service.h"
 #include "xmalloc.h"
@@ -178,29 +179,59 @@ serve(struct daemon *d, const struct options *opt, int ready_fd)
 	return rc;
 }
 
+/*
+ * The sockets a service manager passed (socket activation). -d would close
+ * them with every inherited descriptor, and a service manager needs no -d.
+ */
+static int
+read_passed_sockets(const struct options *opt, struct listen_fds *passed)
+{
+	char err[512];
+
+	if (listen_fds_from_env(passed, err, sizeof err) == -1) {
+		log_errorx("socket activation: %s", err);
+		listen_fds_free(passed);
+		return -1;
+	}
+	if (opt->background && !opt->check && passed->n > 0) {
+		log_errorx("socket activation: -d cannot keep the sockets passed"
+		    " in LISTEN_FDS: run in the foreground");
+		listen_fds_free(passed);
+		return -1;
+	}
+	return 0;
+}
+
 /* Loads the configuration, then checks it (-t) or serves; the exit status. */
 static int
 run(const struct options *opt)
 {
 	struct diag errors = diag_to_log(LOG_LVL_ERROR);
+	struct listen_fds passed;
 	struct config *conf;
 	struct daemon d;
 	int rc, ready_fd = -1;
 
-	if ((conf = config_load(opt->config, &errors)) == NULL)
+	if (read_passed_sockets(opt, &passed) == -1)
 		return 1;
+	if ((conf = config_load(opt->config, &errors)) == NULL) {
+		listen_fds_free(&passed);
+		return 1;
+	}
 	if (!opt->check && opt->pidfile != NULL &&
 	    pidfile_check(opt->pidfile) == -1) {
 		config_free(conf);
+		listen_fds_free(&passed);
 		return 1;
 	}
 	/* Before the event loop exists: libevent's state is not fork-safe. */
 	if (!opt->check && opt->background &&
 	    (ready_fd = background_start()) == -1) {
 		config_free(conf);
+		listen_fds_free(&passed);
 		return 1;
 	}
-	if (daemon_init(&d, conf) == -1) {
+	if (daemon_init(&d, conf, &passed) == -1) {
 		daemon_free(&d);
 		return 1;
 	}

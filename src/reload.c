@@ -5,8 +5,11 @@
  *
  * A section that keeps its name, kind and listen addresses keeps its
  * sockets and state (chat members, echo connections) and takes its new
- * keys; any other section in the new file is opened as a new instance
- * (bound before the old one closes); sections no longer there close. Any
+ * keys, as does one of a kind that can change its listen list in place
+ * (service.h's relisten); any other section in the new file is opened as
+ * a new instance, started before the old one closes, that shares the old
+ * one's socket for each address both list (listen_fds.c); sections no
+ * longer there close. Any
  * error on the way (a typo, a port in use, a missing dictionary) undoes
  * what was prepared and leaves everything running as it was.
  *
@@ -103,7 +106,8 @@ plan_step(struct reload *r, const struct svc_run *running, size_t nrunning,
 	int rc;
 
 	st->run.conf = sc;
-	if (old != NULL && same_listen(old->conf, sc)) {
+	if (old != NULL && (same_listen(old->conf, sc) ||
+	    (old->conf->kind == sc->kind && sc->kind->relisten))) {
 		st->run.state = old->state;
 		rc = sc->kind->prepare == NULL ? 0 :
 		    sc->kind->prepare(old->state, sc, err, sizeof err);

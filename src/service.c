@@ -10,10 +10,12 @@
 static const struct service *const kinds[] = {
 	&svc_chat,
 	&svc_dict,
+	&svc_dictd,
 	&svc_echo,
 	&svc_exec,
 	&svc_metrics,
 	&svc_stats,
+	&svc_udpecho,
 };
 
 const struct service *

@@ -21,7 +21,10 @@
 #include "child_watch.h"
 
 struct conf_key;
+struct config;
+struct dict_registry;
 struct event_base;
+struct listen_fds;
 struct stats;
 struct svc_conf;
 struct udp_ports;
@@ -35,8 +38,10 @@ struct notify;
 struct svc_ctx {
 	struct event_base	*base;
 	struct udp_ports	*udp_ports;	/* bound by our UDP services */
+	struct listen_fds	*listen_fds;	/* listening sockets */
 	struct child_watches	*children;	/* reaped on SIGCHLD */
 	struct notify		*notify;	/* the service manager's STATUS= */
+	struct dict_registry	*dicts;		/* loaded tables, by section */
 	void			*owner;		/* the callbacks' first argument */
 	/* In-flight work ended (after stop, the last one ends the loop). */
 	void			(*drained)(void *);
@@ -56,10 +61,22 @@ struct service {
 	const char		*kind;		/* as `service =` names it */
 	const char		*proto;		/* "udp" or "tcp", for its listen addresses */
 	int			 enabled_default;
+	/*
+	 * prepare also takes a changed listen list: the instance stays (its
+	 * connections too), opens the new list's sockets, and commit(1)
+	 * closes the ones dropped. Other kinds get a new instance then.
+	 */
+	int			 relisten;
 	const struct conf_key	*keys;		/* its own keys beside the shared ones */
 
 	/* Optional checks across the section's keys; -1 + err naming the key. */
 	int	 (*check)(const struct svc_conf *, char *, size_t);
+	/*
+	 * Optional checks against the file's other sections (at start and at
+	 * every reload, before anything is created); -1 + err naming the key.
+	 */
+	int	 (*check_config)(const struct config *, const struct svc_conf *,
+		    char *, size_t);
 	/* Loads what the instance needs without opening sockets; NULL + err. */
 	void	*(*create)(struct svc_ctx *, const struct svc_conf *, char *,
 		    size_t);
@@ -93,10 +110,12 @@ struct service {
 
 extern const struct service svc_chat;
 extern const struct service svc_dict;
+extern const struct service svc_dictd;
 extern const struct service svc_echo;
 extern const struct service svc_exec;
 extern const struct service svc_metrics;
 extern const struct service svc_stats;
+extern const struct service svc_udpecho;
 
 const struct service	*service_find(const char *);
 char			*service_kind_list(char *, size_t);

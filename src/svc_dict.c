@@ -7,6 +7,9 @@
  * when the load succeeded, so no query sees a half-loaded table and a bad
  * file leaves the old one serving. That load goes in slices, one a loop
  * turn, so datagrams keep being answered while a large file loads.
+ *
+ * The table in use is published in the core's registry (ctx->dicts) for
+ * the dictd kind, and withdrawn before it is swapped out or freed.
  */
 #include <event2/event.h>
 #include <stdio.h>
@@ -17,6 +20,7 @@
 #include "clock.h"
 #include "service.h"
 #include "dict.h"
+#include "dict_registry.h"
 #include "log.h"
 #include "service.h"
 #include "stats.h"
@@ -218,6 +222,16 @@ svc_dict_retire(struct svc_dict *s, struct dict *old)
 	}
 }
 
+/* Publishes the table in use; out of memory, dictd just cannot see it. */
+static void
+svc_dict_publish(struct svc_dict *s)
+{
+	if (s->ctx->dicts != NULL && dict_registry_publish(s->ctx->dicts, s,
+	    s->conf->name, s->dict, s->conf->file, s->loaded_at) == -1)
+		log_warnx("%s: out of memory: its table is not served over DICT",
+		    s->conf->name);
+}
+
 static void *
 svc_dict_create(struct svc_ctx *ctx, const struct svc_conf *conf, char *err,
     size_t errlen)
@@ -251,6 +265,7 @@ svc_dict_create(struct svc_ctx *ctx, const struct svc_conf *conf, char *err,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	svc_dict_publish(s);
 	return s;
 }
 
@@ -291,11 +306,14 @@ svc_dict_commit(void *arg, int apply)
 
 	svc_dict_load_stop(s);
 	if (apply) {
+		if (s->ctx->dicts != NULL)
+			dict_registry_withdraw(s->ctx->dicts, s);
 		svc_dict_retire(s, s->dict);
 		s->dict = s->staged;
 		s->conf = s->staged_conf;
 		udp_set_conf(s->udp, s->conf);
 		s->loaded_at = time(NULL);
+		svc_dict_publish(s);
 	} else
 		dict_free(s->staged);
 	s->staged = NULL;
@@ -323,6 +341,8 @@ svc_dict_free(void *arg)
 {
 	struct svc_dict *s = arg;
 
+	if (s->ctx->dicts != NULL)
+		dict_registry_withdraw(s->ctx->dicts, s);
 	udp_close(s->udp);
 	svc_dict_load_stop(s);
 	event_free(s->load_ev);

@@ -77,6 +77,7 @@ struct svc_echo {
 	const struct svc_conf	*conf;
 	const struct svc_conf	*staged_conf;
 	struct tcp_listeners	 ls;
+	struct tcp_listeners	 staged_ls;	/* a reload's new listen list */
 	char			*buf;		/* ECHO_READ_CHUNK: every read */
 	LIST_HEAD(, echo_conn)	 conns;
 	size_t			 nconns;
@@ -464,17 +465,26 @@ svc_echo_start(void *arg, char *err, size_t errlen)
 {
 	struct svc_echo *s = arg;
 
-	return tcp_listen_all(s->ctx->base, s->conf, svc_echo_accept_cb,
+	return tcp_listen_all(s->ctx, s->conf, svc_echo_accept_cb,
 	    svc_echo_accept_error_cb, s, &s->ls, err, errlen);
 }
 
+/*
+ * A changed listen list opens its listeners now (sharing the sockets of the
+ * addresses that stay), so that a port in use fails the reload; the open
+ * connections are not touched either way.
+ */
 static int
 svc_echo_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errlen)
 {
 	struct svc_echo *s = arg;
 
-	(void)err;
-	(void)errlen;
+	if (tcp_listen_changed(s->conf, conf) &&
+	    tcp_stage_all(s->ctx, conf, svc_echo_accept_cb,
+	    svc_echo_accept_error_cb, s, &s->staged_ls, err, errlen) == -1) {
+		tcp_close_all(&s->staged_ls);
+		return -1;
+	}
 	s->staged_conf = conf;
 	return 0;
 }
@@ -519,7 +529,10 @@ svc_echo_commit(void *arg, int apply)
 		s->conf = s->staged_conf;
 		LIST_FOREACH(c, &s->conns, entry)
 			svc_echo_set_timeouts(c);
+		if (s->staged_ls.v != NULL)
+			tcp_replace(&s->ls, &s->staged_ls);
 	}
+	tcp_close_all(&s->staged_ls);
 	s->staged_conf = NULL;
 }
 
@@ -553,6 +566,7 @@ svc_echo_free(void *arg)
 	while (!LIST_EMPTY(&s->conns))
 		svc_echo_conn_free(LIST_FIRST(&s->conns));
 	tcp_close_all(&s->ls);
+	tcp_close_all(&s->staged_ls);
 	conn_limit_free(&s->per_source);
 	free(s->buf);
 	free(s);
@@ -577,6 +591,7 @@ const struct service svc_echo = {
 	.kind = "echo",
 	.proto = "tcp",
 	.enabled_default = 1,
+	.relisten = 1,
 	.keys = echo_keys,
 	.create = svc_echo_create,
 	.start = svc_echo_start,

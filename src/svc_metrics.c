@@ -166,7 +166,7 @@ svc_metrics_start(void *arg, char *err, size_t errlen)
 	struct svc_metrics *s = arg;
 	size_t i;
 
-	if (tcp_listen_all(s->ctx->base, s->conf, svc_metrics_accept_cb,
+	if (tcp_listen_all(s->ctx, s->conf, svc_metrics_accept_cb,
 	    svc_metrics_accept_error_cb, s, &s->ls, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < s->ls.n; i++)
@@ -203,7 +203,8 @@ svc_metrics_commit(void *arg, int apply)
 /*
  * Closes the listeners and any scrape in progress (Prometheus retries at
  * the next interval). evhttp_free() frees the listeners bound to it, so
- * tcp_close_all() gets only the rest (a start that failed half-way).
+ * tcp_close_all() frees only the rest (a start that failed half-way), and
+ * gives every socket back.
  */
 static void
 svc_metrics_stop(void *arg)
@@ -215,9 +216,8 @@ svc_metrics_stop(void *arg)
 		return;
 	evhttp_free(s->http);
 	s->http = NULL;
-	for (i = s->nbound; i < s->ls.n; i++)
-		s->ls.v[i - s->nbound] = s->ls.v[i];
-	s->ls.n -= s->nbound;
+	for (i = 0; i < s->nbound; i++)
+		s->ls.v[i] = NULL;	/* freed; their sockets go back below */
 	s->nbound = 0;
 	tcp_close_all(&s->ls);
 }

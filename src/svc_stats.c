@@ -152,7 +152,7 @@ svc_stats_start(void *arg, char *err, size_t errlen)
 {
 	struct svc_stats *s = arg;
 
-	return tcp_listen_all(s->ctx->base, s->conf, svc_stats_accept_cb,
+	return tcp_listen_all(s->ctx, s->conf, svc_stats_accept_cb,
 	    svc_stats_accept_error_cb, s, &s->ls, err, errlen);
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tcp.c: a TCP service's listeners: binding them, logging where they
- * listen, allow_from at accept, and pausing them when accept fails.
+ * tcp.c: a TCP service's listeners: opening them on the registry's
+ * sockets (listen_fds.c), logging where they listen, allow_from at accept,
+ * pausing them when accept fails, and swapping them on a reload.
  */
 #include <event2/event.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "listen_fds.h"
 #include "log.h"
 #include "service.h"
 #include "sock.h"
@@ -40,30 +42,37 @@ tcp_admit(const struct svc_conf *conf, struct log_limit *lim,
 }
 
 /*
- * Listens on a for conf's service; cb gets each accepted (non-blocking,
- * close-on-exec) socket. NULL with the reason in err on failure.
+ * Listens on socket i of conf's service (lent by ctx's registry); cb gets
+ * each accepted (non-blocking, close-on-exec) socket. -1 + err on failure.
  */
-static struct evconnlistener *
-tcp_listen(struct event_base *base, const struct svc_conf *conf, const struct addr *a,
-    evconnlistener_cb cb, void *arg, char *err, size_t errlen)
+static int
+tcp_listen(struct tcp_listeners *ls, const struct svc_conf *conf, size_t i,
+    evconnlistener_cb cb, void *arg, unsigned flags, char *err, size_t errlen)
 {
 	struct evconnlistener *l;
 	char name[ADDR_STRLEN];
 	int fd;
 
-	if ((fd = sock_listen_tcp(a, conf->reuseport, err, errlen)) == -1)
-		return NULL;
-	/* Backlog 0: sock_listen_tcp has called listen() already. */
-	l = evconnlistener_new(base, cb, arg,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	fd = listen_fds_get(ls->ctx->listen_fds, conf, SOCK_STREAM, i, err,
+	    errlen);
+	if (fd == -1)
+		return -1;
+	/*
+	 * Backlog 0: listen() was called (by sock.c or the service manager).
+	 * The registry owns the socket: freeing the listener leaves it open.
+	 */
+	l = evconnlistener_new(ls->ctx->base, cb, arg, LEV_OPT_CLOSE_ON_EXEC |
+	    flags, 0, fd);
 	if (l == NULL) {
 		snprintf(err, errlen, "cannot create a listener");
-		close(fd);
-		return NULL;
+		listen_fds_put(ls->ctx->listen_fds, fd);
+		return -1;
 	}
+	ls->v[ls->n] = l;
+	ls->fds[ls->n++] = fd;
 	log_info("%s: %s listening on tcp %s", conf->name, conf->kind->kind,
 	    sock_local_name(fd, name, sizeof name));
-	return l;
+	return 0;
 }
 
 static void
@@ -72,7 +81,9 @@ tcp_set_accepting(struct tcp_listeners *ls, int on)
 	size_t i;
 
 	for (i = 0; i < ls->n; i++)
-		(on ? evconnlistener_enable : evconnlistener_disable)(ls->v[i]);
+		if (ls->v[i] != NULL)
+			(on ? evconnlistener_enable :
+			    evconnlistener_disable)(ls->v[i]);
 }
 
 static void
@@ -83,34 +94,89 @@ tcp_retry_cb(evutil_socket_t fd, short what, void *arg)
 	tcp_set_accepting(arg, 1);
 }
 
-/*
- * Listens on every address of conf; errcb gets accept errors, and must
- * call tcp_pause_accepting(). On failure returns -1 with "listen: ADDR:
- * reason" in err; what was opened stays in ls for tcp_close_all().
- */
-int
-tcp_listen_all(struct event_base *base, const struct svc_conf *conf,
+static int
+tcp_open_all(struct svc_ctx *ctx, const struct svc_conf *conf,
     evconnlistener_cb cb, evconnlistener_errorcb errcb, void *arg,
-    struct tcp_listeners *ls, char *err, size_t errlen)
+    unsigned flags, struct tcp_listeners *ls, char *err, size_t errlen)
 {
-	struct evconnlistener *l;
-	char why[512];
-	size_t i;
+	size_t i, n = listen_fds_count(ctx->listen_fds, conf);
 
-	if ((ls->v = calloc(conf->listen.n, sizeof *ls->v)) == NULL ||
-	    (ls->retry = evtimer_new(base, tcp_retry_cb, ls)) == NULL) {
+	ls->ctx = ctx;
+	if ((ls->v = calloc(n ? n : 1, sizeof *ls->v)) == NULL ||
+	    (ls->fds = calloc(n ? n : 1, sizeof *ls->fds)) == NULL ||
+	    (ls->retry = evtimer_new(ctx->base, tcp_retry_cb, ls)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (i = 0; i < conf->listen.n; i++) {
-		l = tcp_listen(base, conf, &conf->listen.v[i], cb, arg, why, sizeof why);
-		if (l == NULL) {
-			snprintf(err, errlen, "listen: %s", why);
+	for (i = 0; i < n; i++) {
+		if (tcp_listen(ls, conf, i, cb, arg, flags, err, errlen) == -1)
 			return -1;
-		}
-		evconnlistener_set_error_cb(l, errcb);
-		ls->v[ls->n++] = l;
+		evconnlistener_set_error_cb(ls->v[ls->n - 1], errcb);
 	}
+	return 0;
+}
+
+/*
+ * Listens on every socket of conf (listen_fds.h); errcb gets accept
+ * errors, and must call tcp_pause_accepting(). On failure returns -1 with
+ * "listen: ADDR: reason" in err; what was opened stays in ls for
+ * tcp_close_all().
+ */
+int
+tcp_listen_all(struct svc_ctx *ctx, const struct svc_conf *conf,
+    evconnlistener_cb cb, evconnlistener_errorcb errcb, void *arg,
+    struct tcp_listeners *ls, char *err, size_t errlen)
+{
+	return tcp_open_all(ctx, conf, cb, errcb, arg, 0, ls, err, errlen);
+}
+
+/*
+ * A reload's half of tcp_listen_all: listeners for a changed listen list,
+ * not accepting yet. An address the running ones have shares their socket.
+ * tcp_replace() puts them in place, tcp_close_all() drops them.
+ */
+int
+tcp_stage_all(struct svc_ctx *ctx, const struct svc_conf *conf,
+    evconnlistener_cb cb, evconnlistener_errorcb errcb, void *arg,
+    struct tcp_listeners *ls, char *err, size_t errlen)
+{
+	return tcp_open_all(ctx, conf, cb, errcb, arg, LEV_OPT_DISABLED, ls,
+	    err, errlen);
+}
+
+/*
+ * The staged listeners replace the running ones, which close (a socket
+ * both have stays open, its queued connections with it). cur keeps its
+ * retry timer, whose argument is cur.
+ */
+void
+tcp_replace(struct tcp_listeners *cur, struct tcp_listeners *staged)
+{
+	struct event *retry = cur->retry;
+	int paused = retry != NULL && evtimer_pending(retry, NULL);
+
+	cur->retry = NULL;
+	tcp_close_all(cur);
+	*cur = *staged;
+	if (staged->retry != NULL)
+		event_free(staged->retry);
+	cur->retry = retry;
+	memset(staged, 0, sizeof *staged);
+	if (!paused)
+		tcp_set_accepting(cur, 1);
+}
+
+/* Whether b lists other addresses than a: a reload must open them. */
+int
+tcp_listen_changed(const struct svc_conf *a, const struct svc_conf *b)
+{
+	size_t i;
+
+	if (a->listen.n != b->listen.n)
+		return 1;
+	for (i = 0; i < a->listen.n; i++)
+		if (!addr_same(&a->listen.v[i], &b->listen.v[i]))
+			return 1;
 	return 0;
 }
 
@@ -137,10 +203,15 @@ tcp_close_all(struct tcp_listeners *ls)
 {
 	size_t i;
 
-	for (i = 0; i < ls->n; i++)
-		evconnlistener_free(ls->v[i]);
+	for (i = 0; i < ls->n; i++) {
+		if (ls->v[i] != NULL)
+			evconnlistener_free(ls->v[i]);
+		listen_fds_put(ls->ctx->listen_fds, ls->fds[i]);
+	}
 	free(ls->v);
+	free(ls->fds);
 	ls->v = NULL;
+	ls->fds = NULL;
 	ls->n = 0;
 	if (ls->retry != NULL)
 		event_free(ls->retry);

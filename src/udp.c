@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "udp_ports.h"
 #include "hash.h"
+#include "listen_fds.h"
 #include "service.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -139,6 +140,7 @@ udp_dispatch(struct udp_req *req, const char *buf, size_t n)
 		return;
 	req->data = buf;
 	req->len = udp_request_trim(buf, n);
+	req->raw_len = n;
 	if (req->len > f->conf->max_request && !f->pass_oversize) {
 		f->stats.too_long++;
 		udp_reply(&req->peer, too_long_reply, sizeof too_long_reply - 1);
@@ -265,36 +267,41 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static int
-udp_open_sock(struct udp_front *f, struct event_base *base,
-    const struct addr *a, char *err, size_t errlen)
+udp_open_sock(struct udp_front *f, size_t i, char *err, size_t errlen)
 {
 	struct udp_sock *s = &f->socks[f->nsocks];
+	struct listen_fds *lf = f->ctx->listen_fds;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
 	char name[ADDR_STRLEN];
 
-	if ((s->fd = sock_bind_udp(a, f->conf->reuseport, err, errlen)) == -1)
+	if ((s->fd = listen_fds_get(lf, f->conf, SOCK_DGRAM, i, err,
+	    errlen)) == -1)
 		return -1;
 	s->front = f;
 	s->port = sock_local_port(s->fd);
-	if ((s->pktinfo = udp_local_enable(s->fd,
-	    (const struct sockaddr *)&a->ss)) == -1) {
+	/* Bound here or passed: the address it has says if it is a wildcard. */
+	if (getsockname(s->fd, (struct sockaddr *)&ss, &sslen) == -1 ||
+	    (s->pktinfo = udp_local_enable(s->fd,
+	    (const struct sockaddr *)&ss)) == -1) {
 		snprintf(err, errlen, "%s: destination addresses: %s",
-		    addr_format((const struct sockaddr *)&a->ss, name,
-		    sizeof name), strerror(errno));
-		close(s->fd);
+		    sock_local_name(s->fd, name, sizeof name), strerror(errno));
+		listen_fds_put(lf, s->fd);
 		return -1;
 	}
 	if (udp_ports_add(f->ctx->udp_ports, s->port) == -1) {
 		snprintf(err, errlen, "out of memory");
-		close(s->fd);
+		listen_fds_put(lf, s->fd);
 		return -1;
 	}
-	s->ev = event_new(base, s->fd, EV_READ | EV_PERSIST, udp_read_cb, s);
+	s->ev = event_new(f->ctx->base, s->fd, EV_READ | EV_PERSIST,
+	    udp_read_cb, s);
 	if (s->ev == NULL || event_add(s->ev, NULL) == -1) {
 		snprintf(err, errlen, "cannot add a read event");
 		if (s->ev != NULL)
 			event_free(s->ev);
 		udp_ports_remove(f->ctx->udp_ports, s->port);
-		close(s->fd);
+		listen_fds_put(lf, s->fd);
 		return -1;
 	}
 	f->nsocks++;
@@ -304,20 +311,20 @@ udp_open_sock(struct udp_front *f, struct event_base *base,
 }
 
 /*
- * Binds every listen address of conf and starts reading; cb gets each
- * request. On failure returns NULL with "listen: ADDR: reason" in err.
+ * Opens every socket of conf (its listen addresses, or the ones passed
+ * for it: listen_fds.h) and starts reading; cb gets each request. On
+ * failure returns NULL with "listen: ADDR: reason" in err.
  */
 struct udp_front *
 udp_open(struct svc_ctx *ctx, const struct svc_conf *conf, udp_request_cb *cb,
     void *arg, char *err, size_t errlen)
 {
 	struct udp_front *f = calloc(1, sizeof *f);
-	char why[512];
-	size_t i;
+	size_t i, n = listen_fds_count(ctx->listen_fds, conf);
 
 	if (f == NULL || (f->inbuf = malloc(UDP_VLEN * UDP_MAX_DGRAM)) == NULL ||
 	    (f->outbuf = malloc(UDP_VLEN * UDP_MAX_DGRAM)) == NULL ||
-	    (f->socks = calloc(conf->listen.n, sizeof *f->socks)) == NULL) {
+	    (f->socks = calloc(n ? n : 1, sizeof *f->socks)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		udp_close(f);
 		return NULL;
@@ -333,10 +340,8 @@ udp_open(struct svc_ctx *ctx, const struct svc_conf *conf, udp_request_cb *cb,
 	}
 	f->cb = cb;
 	f->arg = arg;
-	for (i = 0; i < conf->listen.n; i++) {
-		if (udp_open_sock(f, ctx->base, &conf->listen.v[i], why,
-		    sizeof why) == -1) {
-			snprintf(err, errlen, "listen: %s", why);
+	for (i = 0; i < n; i++) {
+		if (udp_open_sock(f, i, err, errlen) == -1) {
 			udp_close(f);
 			return NULL;
 		}
@@ -454,7 +459,7 @@ udp_close(struct udp_front *f)
 	for (i = 0; i < f->nsocks; i++) {
 		event_free(f->socks[i].ev);
 		udp_ports_remove(f->ctx->udp_ports, f->socks[i].port);
-		close(f->socks[i].fd);
+		listen_fds_put(f->ctx->listen_fds, f->socks[i].fd);
 	}
 	free(f->socks);
 	free(f->inbuf);

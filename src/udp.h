@@ -44,6 +44,7 @@ struct udp_req {
 	struct udp_peer		 peer;
 	const char		*data;
 	size_t			 len;
+	size_t			 raw_len;	/* data's length before the trim */
 };
 
 typedef void udp_request_cb(void *, const struct udp_req *);
@@ -68,6 +69,8 @@ struct udp_front	*udp_open(struct svc_ctx *ctx,
 			    const struct svc_conf *conf, udp_request_cb *cb,
 			    void *arg, char *err, size_t errlen);
 int			 udp_reply(const struct udp_peer *, const char *, size_t);
+int			 udp_reply_raw(const struct udp_peer *, const char *,
+			    size_t);
 int			 udp_reply_str(const struct udp_peer *, const char *);
 size_t			 udp_request_trim(const char *, size_t);
 size_t			 udp_chunk_length(const char *, size_t, size_t);

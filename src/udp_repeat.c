@@ -162,3 +162,33 @@ udp_repeat_sent(struct udp_repeat *r, const struct sockaddr *sa,
 	s->out_digest = repeat_digest(r, buf, len);
 	s->out_ns = now_ns;
 }
+
+/*
+ * udp_repeat_seen() for a service that sends back what it gets (udpecho):
+ * facing a dictionary that translates both ways, what it receives from
+ * that source alternates between two texts, which the last one alone never
+ * catches. So this also drops buf when it equals the datagram before the
+ * last (within the window). A client alternating two requests within
+ * 500 ms loses the third; an echo client has no reason to.
+ */
+int
+udp_repeat_cycle_seen(struct udp_repeat *r, const struct sockaddr *sa,
+    const void *buf, size_t len, int64_t now_ns)
+{
+	struct udp_repeat_slot *s = repeat_slot(r, sa, now_ns);
+	uint64_t digest;
+
+	if (s == NULL)
+		return 0;
+	digest = repeat_digest(r, buf, len);
+	if ((s->at_ns != 0 && s->digest == digest &&
+	    now_ns - s->at_ns < UDP_REPEAT_WINDOW_NS) ||
+	    (s->prev_at_ns != 0 && s->prev_digest == digest &&
+	    now_ns - s->prev_at_ns < UDP_REPEAT_WINDOW_NS))
+		return 1;
+	s->prev_digest = s->digest;
+	s->prev_at_ns = s->at_ns;
+	s->digest = digest;
+	s->at_ns = now_ns;
+	return 0;
+}

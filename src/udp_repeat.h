@@ -41,6 +41,8 @@ struct udp_repeat_slot {
 	uint64_t	out_digest;	/* of the last datagram to key */
 	int64_t		at_ns;		/* when it came; 0: never */
 	int64_t		out_ns;		/* when ours went; 0: never */
+	uint64_t	prev_digest;	/* the one before (udp_repeat_cycle_seen) */
+	int64_t		prev_at_ns;
 };
 
 struct udp_repeat {
@@ -53,5 +55,7 @@ int	udp_repeat_seen(struct udp_repeat *r, const struct sockaddr *sa,
 	    const void *buf, size_t len, int64_t now_ns);
 void	udp_repeat_sent(struct udp_repeat *r, const struct sockaddr *sa,
 	    const void *buf, size_t len, int64_t now_ns);
+int	udp_repeat_cycle_seen(struct udp_repeat *, const struct sockaddr *,
+	    const void *, size_t, int64_t);
 
 #endif

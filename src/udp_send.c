@@ -170,6 +170,13 @@ udp_reply(const struct udp_peer *to, const char *buf, size_t len)
 	return rc;
 }
 
+/* Sends buf as one datagram, as it is, whatever reply_size says (udpecho). */
+int
+udp_reply_raw(const struct udp_peer *to, const char *buf, size_t len)
+{
+	return udp_send(to, buf, len);
+}
+
 /* udp_reply() for a NUL-terminated text. */
 int
 udp_reply_str(const struct udp_peer *to, const char *s)

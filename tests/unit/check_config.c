@@ -194,7 +194,7 @@ START_TEST(test_unknown_kinds_and_sections)
 	ck_assert_ptr_null(validate(ini("x:service", "dixt", "x:listen",
 	    "127.0.0.1:0", "misc:listen", "127.0.0.1:0", NULL)));
 	ck_assert(collected_has(&col,
-	    "[x] service: unknown service kind 'dixt' (known: chat, dict, echo, exec, metrics, stats)"));
+	    "[x] service: unknown service kind 'dixt' (known: chat, dict, dictd, echo, exec, metrics, stats, udpecho)"));
 	ck_assert(collected_has(&col, "[misc] unknown section"));
 }
 END_TEST

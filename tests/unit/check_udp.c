@@ -148,6 +148,27 @@ START_TEST(test_repeat_guard)
 }
 END_TEST
 
+/* udpecho against a two-way dictionary: apple, 苹果, apple... is a loop. */
+START_TEST(test_repeat_cycle_guard)
+{
+	static struct udp_repeat r;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(5000) };
+	const struct sockaddr *sa = (const struct sockaddr *)&a;
+	const int64_t ms = 1000000;
+
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	udp_repeat_init(&r, 42);
+	ck_assert_int_eq(udp_repeat_cycle_seen(&r, sa, "apple", 5, 1000 * ms), 0);
+	ck_assert_int_eq(udp_repeat_cycle_seen(&r, sa, "pear", 4, 1001 * ms), 0);
+	ck_assert_int_eq(udp_repeat_cycle_seen(&r, sa, "apple", 5, 1002 * ms), 1);
+	ck_assert_int_eq(udp_repeat_cycle_seen(&r, sa, "pear", 4, 1003 * ms), 1);
+	/* Outside the window both pass again; a third text always does. */
+	ck_assert_int_eq(udp_repeat_cycle_seen(&r, sa, "fig", 3, 1004 * ms), 0);
+	ck_assert_int_eq(udp_repeat_cycle_seen(&r, sa, "apple", 5, 1600 * ms), 0);
+	ck_assert_int_eq(udp_repeat_cycle_seen(&r, sa, "pear", 4, 1601 * ms), 0);
+}
+END_TEST
+
 /* A peer that sends back what we sent it, with or without a prefix. */
 START_TEST(test_reflection_guard)
 {
@@ -282,6 +303,7 @@ udp_suite(void)
 	tcase_add_test(tc, test_trim);
 	tcase_add_test(tc, test_reply_source);
 	tcase_add_test(tc, test_repeat_guard);
+	tcase_add_test(tc, test_repeat_cycle_guard);
 	tcase_add_test(tc, test_reflection_guard);
 	tcase_add_test(tc, test_repeat_guard_thrash);
 	tcase_add_test(tc, test_chunk_length);
