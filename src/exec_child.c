@@ -212,6 +212,17 @@ child_exec(const struct exec_child_spec *spec, const char *prog,
 	child_fail(prog, "exec");
 }
 
+/* Waits for EOF on fd (its writers gone). */
+static void
+child_wait_eof(int fd)
+{
+	char c;
+
+	while (read(fd, &c, 1) == -1 && errno == EINTR)
+		;
+	close(fd);
+}
+
 /*
  * The command starts only once its supervisor has left the group (the
  * write end closes): a signal the daemon sends the group never finds the
@@ -221,12 +232,9 @@ static void
 child_wait_go(int go[2], const char *prog)
 {
 	pid_t supervisor = getppid();
-	char c;
 
 	close(go[1]);
-	while (read(go[0], &c, 1) == -1 && errno == EINTR)
-		;
-	close(go[0]);
+	child_wait_eof(go[0]);
 	if (getppid() != supervisor || getpgid(supervisor) == getpgrp())
 		child_fail(prog, "supervising");
 }
@@ -255,9 +263,17 @@ child_follow_parent(const char *prog, pid_t parent)
 		_exit(127);
 }
 
+/* Who forked the supervisor, and the pipe it closes once it has set the
+ * supervisor's group (so its setpgid cannot come after ours). */
+struct child_origin {
+	pid_t	 parent;
+	pid_t	 group;
+	int	 ready;
+};
+
 static void
 child_run(const struct exec_child_spec *spec, const char *prog,
-    char *const argv[], int out, pid_t parent, pid_t parent_group)
+    char *const argv[], int out, const struct child_origin *from)
 {
 	struct rlimit rl;
 	sigset_t term;
@@ -270,6 +286,7 @@ child_run(const struct exec_child_spec *spec, const char *prog,
 	    dup2(out, STDERR_FILENO) == -1)
 		_exit(127);
 	setpgid(0, 0);
+	child_wait_eof(from->ready);
 	child_reset_signals();
 	child_close_from(3);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > CHILD_NOFILE) {
@@ -280,7 +297,7 @@ child_run(const struct exec_child_spec *spec, const char *prog,
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	sigprocmask(SIG_BLOCK, &term, NULL);
-	child_follow_parent(prog, parent);
+	child_follow_parent(prog, from->parent);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		child_fail(prog, "supervising");
 	if (pipe2(go, O_CLOEXEC) == -1)
@@ -292,7 +309,7 @@ child_run(const struct exec_child_spec *spec, const char *prog,
 		child_exec(spec, prog, argv);
 	}
 	/* The group (this pid) is the command's now: the daemon signals it. */
-	if (setpgid(0, parent_group) == -1) {
+	if (setpgid(0, from->group) == -1) {
 		kill(cmd, SIGKILL);
 		child_fail(prog, "leaving the group");
 	}
@@ -308,31 +325,46 @@ child_run(const struct exec_child_spec *spec, const char *prog,
 
 /*
  * Starts prog with argv. Returns the supervisor's pid, which is also the
- * command's process group (the supervisor leaves it), with its output pipe in *out (non-blocking); or -1 with
- * the reason in err.
+ * command's process group (the supervisor leaves it), with the output
+ * pipe in *out (non-blocking); or -1 with the reason in err.
  */
 pid_t
 exec_child_spawn(const struct exec_child_spec *spec, const char *prog,
     char *const argv[], int *out, char *err, size_t errlen)
 {
-	pid_t pid, parent = getpid(), group = getpgrp();
-	int p[2];
+	struct child_origin from = { getpid(), getpgrp(), -1 };
+	int p[2], ready[2];
+	pid_t pid;
 
 	/* Non-blocking for the loop's end; the child clears it on its own. */
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	if ((pid = fork()) == -1) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
+	if (pipe2(ready, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		close(p[0]);
 		close(p[1]);
 		return -1;
 	}
-	if (pid == 0)
-		child_run(spec, prog, argv, p[1], parent, group);
-	/* Both sides set the group, so it exists whichever runs first. */
+	if ((pid = fork()) == -1) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		close(ready[0]);
+		close(ready[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(ready[1]);
+		from.ready = ready[0];
+		child_run(spec, prog, argv, p[1], &from);
+	}
+	/* Both sides set the group, so it exists whichever runs first; the
+	 * child waits for ours before it leaves the group for the daemon's. */
 	setpgid(pid, pid);
+	close(ready[1]);
+	close(ready[0]);
 	close(p[1]);
 	*out = p[0];
 	return pid;
