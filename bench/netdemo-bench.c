@@ -16,6 +16,13 @@
  *	first take turns to send, the next message goes once all have it:
  *	deliveries per second, and the latency of a delivery on the sender's
  *	instance (local) and on the other one (cross).
+ *   netdemo-bench dictconn HOST:PORT CLIENTS SECONDS WORD...
+ *	DICT (RFC 2229) as the dict client uses it: CLIENTS at once, each
+ *	connects, sends CLIENT, DEFINE * WORD and QUIT, reads until the
+ *	server closes, and connects again: queries per second.
+ *   netdemo-bench dictpipe HOST:PORT CONNS DEPTH SECONDS WORD...
+ *	CONNS kept DICT connections, each with DEPTH pipelined DEFINEs in
+ *	flight; the next DEPTH go once all their replies are in.
  *   netdemo-bench hold HOST:PORT CONNS SECONDS
  *	opens CONNS echo connections, echoes one byte on each, holds them.
  *
@@ -39,6 +46,7 @@
 
 #define MAX_SAMPLES	(1 << 22)
 #define UDP_LOST_NS	200000000LL
+#define DICT_LINE	4096
 
 struct sample_set {
 	uint32_t	*us;
@@ -50,6 +58,18 @@ struct peer {
 	int64_t		sent_at;
 	size_t		done;		/* bytes back, or word index */
 	unsigned	word;
+};
+
+/* A DICT connection's reply stream, cut into lines. */
+struct dict_peer {
+	int		fd;
+	int64_t		sent_at;
+	unsigned	word;
+	int		pending;	/* replies still to come */
+	int		in_text;	/* between a 151 line and its "." */
+	int		bye;		/* the 221 came */
+	size_t		len;
+	char		line[DICT_LINE];
 };
 
 static int64_t
@@ -423,6 +443,191 @@ bench_fedchat(const struct sockaddr_in *a, const struct sockaddr_in *b,
 	return 0;
 }
 
+/*
+ * Takes one line of a DICT reply stream: a DEFINE is answered once its
+ * final status line comes (250 after the definitions, or an error such as
+ * 552 no match); text lines between 151 and "." are skipped.
+ */
+static void
+dict_take_line(struct dict_peer *p, const char *line, size_t len)
+{
+	if (p->in_text) {
+		if (len == 1 && line[0] == '.')
+			p->in_text = 0;
+		return;
+	}
+	if (len < 4)
+		return;
+	if (memcmp(line, "151 ", 4) == 0)
+		p->in_text = 1;
+	else if (memcmp(line, "221 ", 4) == 0)
+		p->bye = 1;
+	else if (memcmp(line, "250 ", 4) == 0 || line[0] == '4' ||
+	    line[0] == '5')
+		p->pending--;
+}
+
+/* Reads what is there; returns 0 at EOF, -1 on an error, else 1. */
+static int
+dict_read(struct dict_peer *p)
+{
+	char buf[65536], *nl, *at;
+	ssize_t got;
+	size_t take;
+
+	while ((got = recv(p->fd, buf, sizeof buf, 0)) > 0) {
+		at = buf;
+		while (at < buf + got) {
+			nl = memchr(at, '\n', (size_t)(buf + got - at));
+			take = (size_t)((nl ? nl : buf + got) - at);
+			if (p->len + take < sizeof p->line) {
+				memcpy(p->line + p->len, at, take);
+				p->len += take;
+			}
+			if (nl == NULL)
+				break;
+			if (p->len > 0 && p->line[p->len - 1] == '\r')
+				p->len--;
+			dict_take_line(p, p->line, p->len);
+			p->len = 0;
+			at = nl + 1;
+		}
+	}
+	if (got == 0)
+		return 0;
+	return errno == EAGAIN ? 1 : -1;
+}
+
+static void
+dict_define(struct dict_peer *p, char *req, size_t *len, char **words,
+    int nwords)
+{
+	*len += (size_t)snprintf(req + *len, 512, "DEFINE * \"%s\"\r\n",
+	    words[p->word++ % (unsigned)nwords]);
+	p->pending++;
+}
+
+/* A new connection for the next query: CLIENT, DEFINE, QUIT at once. */
+static void
+dict_query_connect(int ep, struct dict_peer *p, const struct sockaddr_in *sin,
+    char **words, int nwords)
+{
+	char req[1024];
+	size_t len;
+
+	p->fd = tcp_connect(sin);
+	p->pending = p->in_text = p->bye = 0;
+	p->len = 0;
+	p->sent_at = now_ns();
+	len = (size_t)snprintf(req, sizeof req, "CLIENT netdemo-bench\r\n");
+	p->pending = 1;		/* CLIENT's 250 */
+	dict_define(p, req, &len, words, nwords);
+	len += (size_t)snprintf(req + len, sizeof req - len, "QUIT\r\n");
+	if (send(p->fd, req, len, MSG_NOSIGNAL) != (ssize_t)len ||
+	    watch(ep, p->fd, EPOLLIN, p) == -1)
+		die("dict query");
+}
+
+static int
+bench_dictconn(const struct sockaddr_in *sin, int clients, double secs,
+    char **words, int nwords)
+{
+	struct sample_set s = { malloc(MAX_SAMPLES * sizeof(uint32_t)), 0 };
+	struct dict_peer *peers = calloc((size_t)clients, sizeof *peers);
+	struct epoll_event evs[256];
+	uint64_t ops = 0, errors = 0;
+	int64_t start, end;
+	int ep = epoll_create1(0), i, n;
+
+	if (s.us == NULL || peers == NULL || ep == -1)
+		die("setup");
+	start = now_ns();
+	end = start + (int64_t)(secs * 1e9);
+	for (i = 0; i < clients; i++) {
+		peers[i].word = (unsigned)i;
+		dict_query_connect(ep, &peers[i], sin, words, nwords);
+	}
+	while (now_ns() < end) {
+		n = epoll_wait(ep, evs, 256, 100);
+		for (i = 0; i < n; i++) {
+			struct dict_peer *p = evs[i].data.ptr;
+			int r = dict_read(p);
+
+			if (r == 1)
+				continue;
+			/* The server closed (or failed): one query is over. */
+			if (r == 0 && p->bye && p->pending == 0) {
+				record(&s, now_ns() - p->sent_at);
+				ops++;
+			} else
+				errors++;
+			close(p->fd);
+			dict_query_connect(ep, p, sin, words, nwords);
+		}
+	}
+	report(&s, ops, 0, (double)(now_ns() - start) / 1e9, errors, 0);
+	return 0;
+}
+
+static void
+dict_send_batch(struct dict_peer *p, int depth, char **words, int nwords)
+{
+	char req[65536];
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < depth && len + 512 < sizeof req; i++)
+		dict_define(p, req, &len, words, nwords);
+	p->sent_at = now_ns();
+	if (send(p->fd, req, len, MSG_NOSIGNAL) != (ssize_t)len)
+		die("dict send");
+}
+
+static int
+bench_dictpipe(const struct sockaddr_in *sin, int conns, int depth,
+    double secs, char **words, int nwords)
+{
+	struct sample_set s = { malloc(MAX_SAMPLES * sizeof(uint32_t)), 0 };
+	struct dict_peer *peers = calloc((size_t)conns, sizeof *peers);
+	struct epoll_event evs[256];
+	uint64_t ops = 0, errors = 0;
+	int64_t start, end;
+	int ep = epoll_create1(0), i, n;
+
+	if (s.us == NULL || peers == NULL || ep == -1)
+		die("setup");
+	for (i = 0; i < conns; i++) {
+		peers[i].fd = tcp_connect(sin);
+		peers[i].word = (unsigned)i;
+		if (watch(ep, peers[i].fd, EPOLLIN, &peers[i]) == -1)
+			die("epoll_ctl");
+	}
+	start = now_ns();
+	end = start + (int64_t)(secs * 1e9);
+	for (i = 0; i < conns; i++)
+		dict_send_batch(&peers[i], depth, words, nwords);
+	while (now_ns() < end) {
+		n = epoll_wait(ep, evs, 256, 100);
+		for (i = 0; i < n; i++) {
+			struct dict_peer *p = evs[i].data.ptr;
+			int before = p->pending;
+
+			if (dict_read(p) != 1) {
+				errors++;
+				epoll_ctl(ep, EPOLL_CTL_DEL, p->fd, NULL);
+				continue;
+			}
+			ops += (uint64_t)(before - p->pending);
+			if (p->pending > 0)
+				continue;
+			record(&s, now_ns() - p->sent_at);
+			dict_send_batch(p, depth, words, nwords);
+		}
+	}
+	report(&s, ops, 0, (double)(now_ns() - start) / 1e9, errors, 0);
+	return 0;
+}
+
 static int
 bench_hold(const struct sockaddr_in *sin, int conns, double secs)
 {
@@ -447,7 +652,8 @@ main(int argc, char **argv)
 	struct sockaddr_in sin;
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: netdemo-bench echo|udp|chat|hold HOST:PORT"
+		fprintf(stderr, "usage: netdemo-bench echo|udp|chat|dictconn|dictpipe|hold"
+		    " HOST:PORT"
 		    " N [SIZE] SECONDS [WORD...]\n");
 		return 2;
 	}
@@ -467,6 +673,12 @@ main(int argc, char **argv)
 		parse_addr(argv[3], &sin2);
 		return bench_fedchat(&sin, &sin2, atoi(argv[4]), atof(argv[5]));
 	}
+	if (strcmp(argv[1], "dictconn") == 0 && argc >= 6)
+		return bench_dictconn(&sin, atoi(argv[3]), atof(argv[4]),
+		    argv + 5, argc - 5);
+	if (strcmp(argv[1], "dictpipe") == 0 && argc >= 7)
+		return bench_dictpipe(&sin, atoi(argv[3]), atoi(argv[4]),
+		    atof(argv[5]), argv + 6, argc - 6);
 	if (strcmp(argv[1], "hold") == 0)
 		return bench_hold(&sin, atoi(argv[3]), atof(argv[4]));
 	fprintf(stderr, "netdemo-bench: bad arguments\n");
