@@ -46,11 +46,18 @@ static const char who_script[] =
     "end\n"
     "return out\n";
 
+/*
+ * A nick is taken when another instance's member has it, ASCII case
+ * ignored as the local check does (Redis runs Lua in the C locale, so
+ * string.lower folds ASCII only).
+ */
 static const char nick_script[] =
+    "local want = string.lower(ARGV[4])\n"
     "for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
-    "  if id ~= ARGV[2] and\n"
-    "      redis.call('SISMEMBER', ARGV[1] .. id, ARGV[4]) == 1 then\n"
-    "    return 0\n"
+    "  if id ~= ARGV[2] then\n"
+    "    for _, n in ipairs(redis.call('SMEMBERS', ARGV[1] .. id)) do\n"
+    "      if string.lower(n) == want then return 0 end\n"
+    "    end\n"
     "  end\n"
     "end\n"
     "local k = ARGV[1] .. ARGV[2]\n"

@@ -138,6 +138,9 @@ class FederationTest(unittest.TestCase):
         b1.quiet(0.3)
         b1.send("nick alice")
         self.assertEqual(b1.quiet(0.5), ["error: nick alice is taken"])
+        # ASCII case is ignored across the room as it is locally.
+        b1.send("nick ALICE")
+        self.assertEqual(b1.quiet(0.5), ["error: nick ALICE is taken"])
         self.who(b1, ["alice", b1.name])
 
     def test_redis_gone_and_back(self):
