@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "config_scan.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* A section or key name, lowered, with the line that gave it. */
@@ -142,6 +143,16 @@ scan_section(struct scan *sc, const char *s, size_t len, unsigned line)
 	} else if (memchr(name, ':', n) != NULL) {
 		diag_add(sc->diag, "%s:%u: [%s]: ':' may not appear in a"
 		    " section name", sc->path, line, sc->section);
+		sc->bad = 1;
+	} else if (!utf8_text(name, n)) {
+		/* It becomes a metrics label and a log field: text only. */
+		diag_add(sc->diag, "%s:%u: a section name must be UTF-8 text,"
+		    " without control or invisible characters", sc->path, line);
+		sc->bad = 1;
+	} else if ((const char *)memchr(s + 1, ']', len - 1) != s + len - 1) {
+		/* iniparser would read "[a]b]" as [a] and drop the rest. */
+		diag_add(sc->diag, "%s:%u: [%s]: text after the section's ']'",
+		    sc->path, line, sc->section);
 		sc->bad = 1;
 	}
 	names_add(&sc->sections, name, n, line);

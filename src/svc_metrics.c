@@ -147,7 +147,8 @@ svc_metrics_create(struct svc_ctx *ctx, const struct svc_conf *conf, char *err,
 	evhttp_set_timeout(s->http, METRICS_TIMEOUT);
 	evhttp_set_max_headers_size(s->http, METRICS_MAX_HEADERS);
 	evhttp_set_max_body_size(s->http, METRICS_MAX_BODY);
-	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	/* Not HEAD: evhttp 2.1 would send it the body without a length. */
+	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET);
 	if (evhttp_set_cb(s->http, "/metrics", svc_metrics_scrape_cb, s) != 0) {
 		snprintf(err, errlen, "out of memory");
 		evhttp_free(s->http);

@@ -125,6 +125,10 @@ class MetricsTest(unittest.TestCase):
                       b"Content-Length: 0\r\n\r\n")
             # evhttp answers a method it was told not to allow with 501.
             self.assertIn(b" 501 ", s.recv(1000).split(b"\r\n")[0] + b" ")
+        # HEAD too: evhttp 2.1 would answer it with the body and no length.
+        with socket.create_connection(self.addr, timeout=2 * SLOW) as s:
+            s.sendall(b"HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertIn(b" 501 ", s.recv(1000).split(b"\r\n")[0] + b" ")
         # Headers past the cap: evhttp answers an error and closes.
         with socket.create_connection(self.addr, timeout=5 * SLOW) as s:
             s.sendall(b"GET /metrics HTTP/1.1\r\nX: " + b"y" * 20000 + b"\r\n\r\n")

@@ -296,6 +296,15 @@ START_TEST(test_scan_section_names)
 	snprintf(text, sizeof text, "[%0256d]\nk = v\n", 0);
 	ck_assert_int_eq(scan(text), -1);
 	ck_assert(collected_has(&col, "nd.ini:1: section name longer than 255"));
+	/* Names become metrics labels: UTF-8 text only (an attack found a
+	 * bad byte took the whole Prometheus target down). */
+	ck_assert_int_eq(scan("[a\xff" "b]\nk = v\n"), -1);
+	ck_assert(collected_has(&col, "nd.ini:1: a section name must be UTF-8"));
+	ck_assert_int_eq(scan("[a\x1b[2Jb]\nk = v\n"), -1);
+	ck_assert_int_eq(scan("[\xe7\x8c\xab]\nk = v\n"), 0);
+	/* iniparser reads "[a]b]" as [a]. */
+	ck_assert_int_eq(scan("[a]b]\nk = v\n"), -1);
+	ck_assert(collected_has(&col, "nd.ini:1: [a]: text after the section's"));
 }
 END_TEST
 
