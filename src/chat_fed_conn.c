@@ -46,7 +46,7 @@ chat_fed_check(const struct svc_conf *conf, char *err, size_t errlen)
 		    CHAT_FED_ROOM_MAX);
 		return -1;
 	}
-	if (conf->federation_password[0] != '\0' && auth_key_spec_check(
+	if (conf->federation_password[0] != '\0' && secret_spec_check(
 	    conf->federation_password, why, sizeof why) == -1) {
 		snprintf(err, errlen, "federation_password: %s", why);
 		return -1;
@@ -314,21 +314,26 @@ fed_connect(struct chat_fed *f)
 	event_add(f->ev_timeout, &tv);
 }
 
-/* A password file ends in a newline more often than not: not part of it. */
+/*
+ * Redis AUTH takes any string, but a password also goes into redis.conf:
+ * printable text, 1 to CHAT_FED_PASS_MAX bytes. A password file ends in a
+ * newline more often than not: not part of it.
+ */
 static int
 fed_load_password(struct chat_fed *f, const char *spec, char *err,
     size_t errlen)
 {
+	static const struct secret_rules rules = { "a password",
+	    "openssl rand -hex 32", 1, NULL, NULL };
 	char why[512];
 
 	if (spec[0] == '\0')
 		return 0;
-	if (auth_key_load(spec, &f->pass, why, sizeof why) == -1) {
+	if (secret_load(spec, 1, CHAT_FED_PASS_MAX, &rules, &f->pass, why,
+	    sizeof why) == -1) {
 		snprintf(err, errlen, "federation_password: %s", why);
 		return -1;
 	}
-	if (f->pass.bytes[f->pass.len - 1] == '\n')
-		f->pass.len--;
 	return 0;
 }
 
@@ -394,7 +399,7 @@ chat_fed_free(struct chat_fed *f)
 		event_free(f->ev_timeout);
 	if (f->ev_refresh != NULL)
 		event_free(f->ev_refresh);
-	auth_key_free(&f->pass);
+	secret_free(&f->pass);
 	free(f->section);
 	free(f->prefix);
 	free(f->channel);

@@ -10,8 +10,8 @@
 
 #include "chat_fed.h"
 #include "chat_fed_msg.h"
-#include "exec_auth.h"
 #include "log.h"
+#include "secret_file.h"
 #include "udp.h"
 
 #define CHAT_FED_INFLIGHT	64	/* PUBLISH commands awaiting Redis */
@@ -20,6 +20,7 @@
 #define CHAT_FED_CONNECT_MS	2000
 #define CHAT_FED_BACKOFF_MIN_MS	100
 #define CHAT_FED_BACKOFF_MAX_MS	5000
+#define CHAT_FED_PASS_MAX	512	/* bytes of federation_password */
 
 enum { CHAT_FED_WHO, CHAT_FED_NICK };
 
@@ -38,7 +39,7 @@ struct chat_fed {
 	void				*arg;
 	char				*section;
 	struct chat_fed_url		 url;
-	struct auth_key			 pass;		/* no bytes: no AUTH */
+	struct secret			 pass;		/* no bytes: no AUTH */
 	unsigned			 ttl;
 	size_t				 max_text;
 	uint64_t			 id;

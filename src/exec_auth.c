@@ -9,8 +9,6 @@
  * valid, and the replay memory refuses the same MAC twice within that
  * time, so a request runs at most once.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -20,6 +18,7 @@
 #include <unistd.h>
 
 #include "exec_auth.h"
+#include "secret_file.h"
 
 /*
  * Remembered MACs: 1024 buckets of 16, each MAC in the bucket its first
@@ -29,6 +28,8 @@
  */
 #define REPLAY_BUCKETS	1024
 #define REPLAY_WAYS	16
+
+#define KEY_HINT	"head -c 32 /dev/urandom"
 
 struct replay_entry {
 	unsigned char	mac[crypto_auth_hmacsha256_BYTES];
@@ -57,82 +58,7 @@ auth_verdict_name(enum auth_verdict v)
 int
 auth_key_spec_check(const char *spec, char *err, size_t errlen)
 {
-	const char *name = spec + 5;
-
-	if (strncmp(spec, "cred:", 5) != 0) {
-		if (spec[0] == '/')
-			return 0;
-		snprintf(err, errlen, "'%s' is neither an absolute path nor"
-		    " cred:NAME", spec);
-		return -1;
-	}
-	if (name[0] == '\0' || strchr(name, '/') != NULL ||
-	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-		snprintf(err, errlen, "'%s': NAME must be a file name", spec);
-		return -1;
-	}
-	return 0;
-}
-
-/* "cred:NAME" is $CREDENTIALS_DIRECTORY/NAME (systemd's LoadCredential=). */
-static int
-key_path(const char *spec, char *path, size_t len, char *err, size_t errlen)
-{
-	const char *dir;
-
-	if (auth_key_spec_check(spec, err, errlen) == -1)
-		return -1;
-	if (strncmp(spec, "cred:", 5) != 0) {
-		snprintf(path, len, "%s", spec);
-		return 0;
-	}
-	if ((dir = getenv("CREDENTIALS_DIRECTORY")) == NULL || dir[0] == '\0') {
-		snprintf(err, errlen, "'%s': $CREDENTIALS_DIRECTORY is not set"
-		    " (systemd sets it for LoadCredential=)", spec);
-		return -1;
-	}
-	if ((size_t)snprintf(path, len, "%s/%s", dir, spec + 5) >= len) {
-		snprintf(err, errlen, "'%s': path too long", spec);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-key_read(int fd, const char *path, struct auth_key *k, char *err,
-    size_t errlen)
-{
-	unsigned char buf[AUTH_KEY_MAX + 1];
-	size_t len = 0;
-	ssize_t n;
-
-	while (len < sizeof buf &&
-	    (n = read(fd, buf + len, sizeof buf - len)) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			return -1;
-		}
-		len += (size_t)n;
-	}
-	if (len < AUTH_KEY_MIN || len > AUTH_KEY_MAX) {
-		snprintf(err, errlen, "%s: holds %s%zu bytes; a key is %d to %d"
-		    " (e.g. head -c 32 /dev/urandom)", path,
-		    len > AUTH_KEY_MAX ? "over " : "", len > AUTH_KEY_MAX ?
-		    (size_t)AUTH_KEY_MAX : len, AUTH_KEY_MIN, AUTH_KEY_MAX);
-		sodium_memzero(buf, sizeof buf);
-		return -1;
-	}
-	if ((k->bytes = malloc(len)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		sodium_memzero(buf, sizeof buf);
-		return -1;
-	}
-	memcpy(k->bytes, buf, len);
-	k->len = len;
-	sodium_memzero(buf, sizeof buf);
-	return 0;
+	return secret_spec_check(spec, err, errlen);
 }
 
 /*
@@ -141,9 +67,11 @@ key_read(int fd, const char *path, struct auth_key *k, char *err,
  * is not one byte repeated (a placeholder, not a secret).
  */
 static int
-key_guard_check(const char *path, const struct stat *st,
-    const struct auth_key_guard *guard, char *err, size_t errlen)
+key_guard_check(const char *path, const struct stat *st, const void *arg,
+    char *err, size_t errlen)
 {
+	const struct auth_key_guard *guard = arg;
+
 	if (guard->jobs_drop && st->st_uid == guard->job_uid) {
 		snprintf(err, errlen, "%s: owned by uid %u, the user jobs run as:"
 		    " every job could read it; chown it to root", path,
@@ -169,51 +97,34 @@ key_is_one_byte(const struct auth_key *k)
 	return 1;
 }
 
+/* The key file's bytes, exactly, by secret_load's rules and exec's guard. */
 static int
 key_load(const char *spec, struct auth_key *k,
     const struct auth_key_guard *guard, char *err, size_t errlen)
 {
+	struct secret_rules rules = { "a key", KEY_HINT, 0,
+	    guard != NULL ? key_guard_check : NULL, guard };
+	struct secret s;
 	char path[4096];
-	struct stat st;
-	int fd, rc;
 
 	memset(k, 0, sizeof *k);
 	if (sodium_init() == -1) {
 		snprintf(err, errlen, "libsodium failed to initialise");
 		return -1;
 	}
-	if (key_path(spec, path, sizeof path, err, errlen) == -1)
+	if (secret_load(spec, AUTH_KEY_MIN, AUTH_KEY_MAX, &rules, &s, err,
+	    errlen) == -1)
 		return -1;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
-		snprintf(err, errlen, "%s: group or others may read or write it"
-		    " (mode %03o); chmod 600 it", path,
-		    (unsigned)(st.st_mode & 0777));
-		close(fd);
-		return -1;
-	}
-	if (guard != NULL &&
-	    key_guard_check(path, &st, guard, err, errlen) == -1) {
-		close(fd);
-		return -1;
-	}
-	rc = key_read(fd, path, k, err, errlen);
-	close(fd);
-	if (rc == 0 && guard != NULL && key_is_one_byte(k)) {
-		snprintf(err, errlen, "%s: every byte is the same: not a key"
-		    " (e.g. head -c 32 /dev/urandom)", path);
+	k->bytes = s.bytes;
+	k->len = s.len;
+	if (guard != NULL && key_is_one_byte(k)) {
+		if (secret_path(spec, path, sizeof path, err, errlen) == 0)
+			snprintf(err, errlen, "%s: every byte is the same: not a"
+			    " key (e.g. %s)", path, KEY_HINT);
 		auth_key_free(k);
 		return -1;
 	}
-	return rc;
+	return 0;
 }
 
 /*
@@ -237,10 +148,9 @@ auth_key_load_guarded(const char *spec, struct auth_key *k,
 void
 auth_key_free(struct auth_key *k)
 {
-	if (k->bytes != NULL) {
-		sodium_memzero(k->bytes, k->len);
-		free(k->bytes);
-	}
+	struct secret s = { k->bytes, k->len };
+
+	secret_free(&s);
 	k->bytes = NULL;
 	k->len = 0;
 }
