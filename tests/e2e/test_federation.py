@@ -241,6 +241,32 @@ class ConfigTest(unittest.TestCase):
                                 "federation = redis://[::1]:6379/2\n")
         self.assertEqual(rc, 0, err)
 
+    def check_password(self, content):
+        """netdemo -t (which reads the password file) on this content."""
+        conf = ("[chat]\nlisten = 127.0.0.1:0\n"
+                "federation = redis://127.0.0.1:1\n"
+                "federation_password = %s\n")
+        with Daemon(conf % "/nonexistent") as d:
+            pw = d.write("pw", content)
+            os.chmod(pw, 0o600)
+            d.config = d.write("netdemo.ini", conf % pw)
+            return run_netdemo(["-t", "-c", d.config])
+
+    def test_password_is_printable_text_of_any_length(self):
+        # A typical Redis password: short, and text redis.conf can hold.
+        for pw in ["s3cret-pass12", "s3cret-pass12\n", "x", "p" * 512 + "\n"]:
+            rc, _, err = self.check_password(pw)
+            self.assertEqual(rc, 0, (pw, err))
+        for pw, msg in [("", "holds 0 bytes"), ("\n", "holds 0 bytes"),
+                        ("p" * 513, "holds over 512 bytes"),
+                        (b"bin\x00ary\x1b", "byte 4 is a control byte"),
+                        ("pass\r\n", "byte 5 is a control byte")]:
+            rc, _, err = self.check_password(pw)
+            self.assertNotEqual(rc, 0, pw)
+            self.assertRegex(err, r"\[chat\] federation_password: .*/pw: " + msg)
+            self.assertIn("openssl rand -hex 32", err)
+            self.assertNotIn("urandom", err)
+
 
 class ReuseportTest(unittest.TestCase):
     def test_two_dict_instances_share_a_port(self):
