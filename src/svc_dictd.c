@@ -38,7 +38,7 @@
 #include "dictd_cmd.h"
 #include "dictd_match.h"
 #include "dictd_reply.h"
-#include "echo_conn_limit.h"
+#include "tcp_conn_limit.h"
 #include "escape.h"
 #include "hash.h"
 #include "log.h"

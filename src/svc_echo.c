@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "echo_conn_limit.h"
+#include "tcp_conn_limit.h"
 #include "service.h"
 #include "hash.h"
 #include "log.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "echo_conn_limit.h"
+#include "tcp_conn_limit.h"
 #include "ratelimit.h"
 #include "run_suite.h"
 

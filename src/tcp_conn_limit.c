@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * echo_conn_limit.c: how many connections each source has open, for echo's
+ * tcp_conn_limit.c: how many connections each source has open, for echo's
  * per_source limit. A source is the first prefix4 or prefix6 bits of its
  * address (an IPv6 /64 by default: one host may hold all of it).
  *
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "echo_conn_limit.h"
+#include "tcp_conn_limit.h"
 #include "hash.h"
 
 struct conn_source {
