@@ -38,9 +38,7 @@
 #include "dictd_cmd.h"
 #include "dictd_match.h"
 #include "dictd_reply.h"
-#include "tcp_conn_limit.h"
 #include "escape.h"
-#include "hash.h"
 #include "log.h"
 #include "service.h"
 #include "stats.h"
@@ -97,15 +95,14 @@ struct svc_dictd {
 	struct tcp_listeners	 staged_ls;	/* a reload's new addresses */
 	LIST_HEAD(, dictd_conn)	 conns;
 	size_t			 nconns;
-	struct conn_limit	 per_source;
-	struct log_limit	 deny_log;
+	struct tcp_gate		 gate;
 	char			 host[256];
 	char			 line[DICTD_LINE_MAX + 2];
 	char			 args[DICTD_LINE_MAX + 3];
 	unsigned long		 counter;	/* connections, for message ids */
 	time_t			 started;
-	uint64_t		 accepted, refused, refused_source, denied;
-	uint64_t		 timed_out, commands, defines, matches, errors;
+	uint64_t		 accepted, timed_out, commands, defines, matches;
+	uint64_t		 errors;
 	uint64_t		 too_long;
 	int			 stopping;
 };
@@ -199,7 +196,7 @@ svc_dictd_conn_free(struct dictd_conn *c)
 		free(c->job);
 	}
 	LIST_REMOVE(c, entry);
-	conn_limit_give(&s->per_source, (struct sockaddr *)&c->peer);
+	tcp_gate_release(&s->gate, (struct sockaddr *)&c->peer);
 	bufferevent_free(c->bev);
 	free(c);
 	s->nconns--;
@@ -777,28 +774,12 @@ svc_dictd_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct svc_dictd *s = arg;
-	char peer[ADDR_STRLEN];
 
 	(void)l;
-	if (!tcp_admit(s->conf, &s->deny_log, sa)) {
-		s->denied++;
-		close(fd);
+	if (!tcp_gate_admit(&s->gate, s->conf, s->nconns, fd, sa))
 		return;
-	}
-	if (s->nconns >= s->conf->max_connections) {
-		s->refused++;
-		close(fd);
-		return;
-	}
-	if (conn_limit_take(&s->per_source, sa, s->conf->per_source) != 1) {
-		s->refused_source++;
-		close(fd);
-		return;
-	}
 	if (svc_dictd_conn_new(s, fd, sa, (socklen_t)salen) == -1) {
-		conn_limit_give(&s->per_source, sa);
-		log_warnx("%s: %s dropped: out of memory", s->conf->name,
-		    addr_format(sa, peer, sizeof peer));
+		tcp_gate_drop(&s->gate, s->conf, sa);
 		return;
 	}
 	s->accepted++;
@@ -819,10 +800,7 @@ svc_dictd_create(struct svc_ctx *ctx, const struct svc_conf *conf, char *err,
 {
 	struct svc_dictd *s = calloc(1, sizeof *s);
 
-	if (s == NULL || conn_limit_init(&s->per_source,
-	    conf->max_connections < 4096 ? conf->max_connections : 4096,
-	    conf->source_prefix4, conf->source_prefix6,
-	    hash_random_seed()) == -1) {
+	if (s == NULL || tcp_gate_init(&s->gate, conf) == -1) {
 		snprintf(err, errlen, "out of memory");
 		free(s);
 		return NULL;
@@ -911,7 +889,7 @@ svc_dictd_free(void *arg)
 		svc_dictd_conn_free(LIST_FIRST(&s->conns));
 	tcp_close_all(&s->ls);
 	tcp_close_all(&s->staged_ls);
-	conn_limit_free(&s->per_source);
+	tcp_gate_free(&s->gate);
 	free(s);
 }
 
@@ -922,9 +900,11 @@ svc_dictd_stats(void *arg, struct stats *st)
 
 	stats_put(st, s->conf->name, "connections", s->nconns);
 	stats_put(st, s->conf->name, "connections_accepted", s->accepted);
-	stats_put(st, s->conf->name, "refused_max_connections", s->refused);
-	stats_put(st, s->conf->name, "refused_per_source", s->refused_source);
-	stats_put(st, s->conf->name, "refused_allow_from", s->denied);
+	stats_put(st, s->conf->name, "refused_max_connections",
+	    s->gate.refused);
+	stats_put(st, s->conf->name, "refused_per_source",
+	    s->gate.refused_source);
+	stats_put(st, s->conf->name, "refused_allow_from", s->gate.denied);
 	stats_put(st, s->conf->name, "closed_timeout", s->timed_out);
 	stats_put(st, s->conf->name, "commands", s->commands);
 	stats_put(st, s->conf->name, "defines", s->defines);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tcp_conn_limit.c: how many connections each source has open, for echo's
- * per_source limit. A source is the first prefix4 or prefix6 bits of its
- * address (an IPv6 /64 by default: one host may hold all of it).
+ * tcp_conn_limit.c: how many connections each source has open, for a TCP
+ * service's per_source limit (tcp.c's gate). A source is the first
+ * prefix4 or prefix6 bits of its address (an IPv6 /64 by default: one host
+ * may hold all of it).
  *
  * Unlike the rate limiter's lossy table this count must be exact, or a
  * client could open more by having its entry forgotten. It stays bounded

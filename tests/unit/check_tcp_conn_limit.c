@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* check_tcp_conn_limit.c: echo's count of open connections per source. */
+/* check_tcp_conn_limit.c: a TCP service's count of open connections per source. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <string.h>
