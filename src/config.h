@@ -87,7 +87,7 @@ struct svc_conf {
 	struct cidrlist		 allow_from;
 	char			*user;
 	char			*group;
-	char			*key_file;	/* exec: "" when requests are unsigned */
+	char			*key_file;	/* exec: "none" when requests are unsigned */
 	int			 reuseport;	/* any listener: SO_REUSEPORT */
 	char			*federation;	/* chat: redis://..., "" off */
 	char			*room;		/* chat: "" the section name */

@@ -11,6 +11,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,39 +51,103 @@ allowlist_entry_ok(const char *e)
 
 /*
  * Programs that run other programs or code given as arguments: shells,
- * interpreters, and runners. An entry naming one would undo "no shell";
- * a name matches with a version suffix too (python3.11, perl5.36).
+ * interpreters, runners, and tools with an option or command that runs
+ * one (tar --checkpoint-action, sqlite3 .shell, man -P, vim :!, git -c
+ * core.pager, make, rsync -e...). An entry naming one would undo "no
+ * shell". A name matches with a version suffix too (python3.11, perl5.36)
+ * and with a Debian alternative's suffix (vim.basic, nc.openbsd); one
+ * ending in '*' matches as a prefix. Best effort: no list of Unix programs
+ * that can run others is complete, so exact entries are the real defence.
  */
 static const char *const runners[] = {
+	/* shells */
 	"sh", "bash", "dash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish",
-	"ash", "rbash", "busybox", "toybox", "python", "perl", "ruby", "node",
-	"nodejs", "lua", "luajit", "php", "tclsh", "wish", "expect", "awk",
-	"gawk", "mawk", "nawk", "sed", "env", "xargs", "find", "nice", "ionice",
-	"nohup", "setsid", "timeout", "stdbuf", "chroot", "sudo", "su", "doas",
-	"runuser", "setpriv", "unshare", "nsenter", "taskset", "chrt",
-	"systemd-run", "flock", "watch", "script", "strace", "ltrace", "gdb",
-	"ssh", "parallel",
+	"ash", "rbash", "busybox", "toybox", "script", "tmux", "screen",
+	/* interpreters */
+	"python", "pydoc", "pip", "perl", "ruby", "irb", "node", "nodejs",
+	"lua", "luajit", "php", "tclsh", "wish", "expect", "unbuffer", "awk",
+	"gawk", "mawk", "nawk", "sed", "Rscript", "R", "julia", "gdb",
+	/* runners of a command given as arguments */
+	"env", "xargs", "find", "nice", "ionice", "nohup", "setsid",
+	"timeout", "stdbuf", "chroot", "sudo", "su", "doas", "runuser",
+	"setpriv", "unshare", "nsenter", "taskset", "chrt", "systemd-run",
+	"flock", "watch", "strace", "ltrace", "valgrind", "prlimit", "time",
+	"parallel", "run-parts", "at", "batch", "crontab", "sg", "pkexec",
+	"capsh", "setarch", "linux32", "linux64", "numactl", "eatmydata",
+	"fakeroot", "bwrap", "firejail", "start-stop-daemon", "chronic",
+	"ifne", "perf", "ld.so", "ld-linux*", "ld-musl*", "ldd",
+	"dbus-run-session", "ssh-agent",
+	/* tools with an option or command that runs one */
+	"vi", "vim", "view", "ex", "nvim", "rvim", "rview", "vimdiff", "emacs",
+	"ed", "red", "editor", "sensible-editor", "less", "more", "most",
+	"pager", "sensible-pager", "man", "git", "make", "gmake", "cmake",
+	"ninja", "meson", "gcc", "cc", "tar", "zip", "sqlite3", "mysql",
+	"psql", "apt", "apt-get", "dpkg", "rsync", "ssh", "scp", "sftp",
+	"socat", "nc", "ncat", "netcat", "openssl", "docker", "podman",
 };
+
+/* Debian alternatives' and wrappers' suffixes: vi is vim.basic. */
+static const char *const variant_suffixes[] = {
+	"basic", "tiny", "nox", "gtk", "gtk3", "huge", "real", "bin",
+	"openbsd", "traditional", "default",
+};
+
+/* True when s is "" or ".SUFFIX" for a known variant suffix. */
+static int
+is_variant_suffix(const char *s)
+{
+	size_t i;
+
+	if (*s == '\0')
+		return 1;
+	if (*s++ != '.')
+		return 0;
+	for (i = 0; i < sizeof variant_suffixes / sizeof variant_suffixes[0];
+	    i++)
+		if (strcmp(s, variant_suffixes[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* True when base is name, name with a version, or a variant of it. */
+static int
+runner_match(const char *base, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	if (n > 0 && name[n - 1] == '*')
+		return strncmp(base, name, n - 1) == 0;
+	if (strncmp(base, name, n) != 0)
+		return 0;
+	for (p = base + n; isdigit((unsigned char)*p) || (*p == '.' &&
+	    isdigit((unsigned char)p[1])); p++)
+		;
+	return is_variant_suffix(p);
+}
 
 /* True when prog's basename is a shell, an interpreter or a runner. */
 int
 allowlist_is_runner(const char *prog)
 {
-	const char *base = strrchr(prog, '/'), *p;
-	size_t i, n;
+	const char *base = strrchr(prog, '/');
+	size_t i;
 
 	base = base != NULL ? base + 1 : prog;
-	for (i = 0; i < sizeof runners / sizeof runners[0]; i++) {
-		n = strlen(runners[i]);
-		if (strncmp(base, runners[i], n) != 0)
-			continue;
-		for (p = base + n; *p != '\0' &&
-		    (isdigit((unsigned char)*p) || *p == '.'); p++)
-			;
-		if (*p == '\0')
+	for (i = 0; i < sizeof runners / sizeof runners[0]; i++)
+		if (runner_match(base, runners[i]))
 			return 1;
-	}
 	return 0;
+}
+
+/*
+ * True when prog, resolved through symlinks, is a runner: a link with a
+ * harmless name may point at a shell. Uses the caller's buffer (PATH_MAX).
+ */
+int
+allowlist_target_is_runner(const char *prog, char *real)
+{
+	return realpath(prog, real) != NULL && allowlist_is_runner(real);
 }
 
 /* Splits one entry; -1 with the reason in err. */

@@ -28,6 +28,7 @@ enum allow_verdict {
 
 int	allowlist_entry_ok(const char *);
 int	allowlist_is_runner(const char *);
+int	allowlist_target_is_runner(const char *, char *);
 int	allowlist_parse(const struct strlist *list, int runners_ok,
 	    struct allowlist *out, char *err, size_t errlen);
 void	allowlist_free(struct allowlist *);

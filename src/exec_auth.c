@@ -136,11 +136,42 @@ key_read(int fd, const char *path, struct auth_key *k, char *err,
 }
 
 /*
- * Loads the key spec names (an absolute path or cred:NAME): the file's
- * bytes, exactly. Refuses a file others may read or write.
+ * What exec adds (guard non-NULL): the file belongs to root or to the
+ * daemon, never to the jobs' user (every job could read it), and the key
+ * is not one byte repeated (a placeholder, not a secret).
  */
-int
-auth_key_load(const char *spec, struct auth_key *k, char *err, size_t errlen)
+static int
+key_guard_check(const char *path, const struct stat *st,
+    const struct auth_key_guard *guard, char *err, size_t errlen)
+{
+	if (guard->jobs_drop && st->st_uid == guard->job_uid) {
+		snprintf(err, errlen, "%s: owned by uid %u, the user jobs run as:"
+		    " every job could read it; chown it to root", path,
+		    (unsigned)st->st_uid);
+		return -1;
+	}
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		snprintf(err, errlen, "%s: owned by uid %u, neither root nor"
+		    " netdemo's user; chown it", path, (unsigned)st->st_uid);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+key_is_one_byte(const struct auth_key *k)
+{
+	size_t i;
+
+	for (i = 1; i < k->len; i++)
+		if (k->bytes[i] != k->bytes[0])
+			return 0;
+	return 1;
+}
+
+static int
+key_load(const char *spec, struct auth_key *k,
+    const struct auth_key_guard *guard, char *err, size_t errlen)
 {
 	char path[4096];
 	struct stat st;
@@ -169,9 +200,38 @@ auth_key_load(const char *spec, struct auth_key *k, char *err, size_t errlen)
 		close(fd);
 		return -1;
 	}
+	if (guard != NULL &&
+	    key_guard_check(path, &st, guard, err, errlen) == -1) {
+		close(fd);
+		return -1;
+	}
 	rc = key_read(fd, path, k, err, errlen);
 	close(fd);
+	if (rc == 0 && guard != NULL && key_is_one_byte(k)) {
+		snprintf(err, errlen, "%s: every byte is the same: not a key"
+		    " (e.g. head -c 32 /dev/urandom)", path);
+		auth_key_free(k);
+		return -1;
+	}
 	return rc;
+}
+
+/*
+ * Loads the key spec names (an absolute path or cred:NAME): the file's
+ * bytes, exactly. Refuses a file others may read or write.
+ */
+int
+auth_key_load(const char *spec, struct auth_key *k, char *err, size_t errlen)
+{
+	return key_load(spec, k, NULL, err, errlen);
+}
+
+/* auth_key_load, plus the owner and content checks key_guard_check says. */
+int
+auth_key_load_guarded(const char *spec, struct auth_key *k,
+    const struct auth_key_guard *guard, char *err, size_t errlen)
+{
+	return key_load(spec, k, guard, err, errlen);
 }
 
 void

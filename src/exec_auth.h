@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define AUTH_KEY_MIN	32	/* bytes */
 #define AUTH_KEY_MAX	4096
@@ -31,10 +32,19 @@ enum auth_verdict {
 	AUTH_NVERDICTS
 };
 
+/* exec's extra checks on a key file: jobs run as job_uid when jobs_drop. */
+struct auth_key_guard {
+	int	 jobs_drop;
+	uid_t	 job_uid;
+};
+
 struct auth_replay;
 
 int		 auth_key_spec_check(const char *, char *, size_t);
 int		 auth_key_load(const char *, struct auth_key *, char *, size_t);
+int		 auth_key_load_guarded(const char *spec, struct auth_key *k,
+		    const struct auth_key_guard *guard, char *err,
+		    size_t errlen);
 void		 auth_key_free(struct auth_key *);
 int		 auth_sign(const struct auth_key *k, int64_t now,
 		    const char *cmd, size_t cmdlen, char *out, size_t outlen);

@@ -15,7 +15,12 @@
  * (a child subreaper) that runs the command as its own child, so whatever
  * the command leaves behind, even after setsid(), is reparented to the
  * supervisor, which kills it once the command has exited and then exits
- * with the command's status.
+ * with the command's status. The supervisor makes the process group the
+ * daemon knows (its own pid) and then leaves it for the daemon's group:
+ * the daemon's timeout and stop signals reach the command's group, never
+ * the supervisor. When the daemon is root only the command drops to the
+ * job's user, so the job cannot signal its supervisor; and the supervisor
+ * dies with the daemon (PR_SET_PDEATHSIG), killing the command's tree.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +38,7 @@
 #include "exec_child.h"
 
 #define CHILD_NOFILE	1024
+#define CHILD_KILL_ROUNDS	10000	/* kill-and-reap passes at the end */
 
 /* Writes "netdemo: cannot run PROG: errno N" without stdio (async-safe). */
 static void
@@ -131,10 +137,39 @@ child_exit_as(int status)
 }
 
 /*
+ * SIGTERM reaches the supervisor when the daemon dies (its parent-death
+ * signal) or from a job of the same uid: either way the job ends. Its
+ * command's group is the supervisor's pid.
+ */
+static void
+child_term_cb(int sig)
+{
+	(void)sig;
+	kill(-getpid(), SIGKILL);
+}
+
+/*
+ * Kills and reaps every process this subreaper has adopted: a killed
+ * child's children become ours, so repeat until none is left. Bounded, so
+ * a fork storm cannot keep it here for ever.
+ */
+static void
+child_kill_all(void)
+{
+	int round;
+
+	for (round = 0; round < CHILD_KILL_ROUNDS; round++) {
+		child_kill_children();
+		if (waitpid(-1, NULL, 0) == -1 && errno == ECHILD)
+			break;
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
+}
+
+/*
  * The supervisor: waits for the command, reaping orphans meanwhile, then
  * kills what is left until it has no child, and exits as the command did.
- * It ignores SIGTERM (the group's timeout signal is for the command); the
- * daemon's SIGKILL to the group still ends it.
  */
 static void
 child_supervise(pid_t cmd)
@@ -142,9 +177,6 @@ child_supervise(pid_t cmd)
 	int status = 0, st;
 	pid_t pid;
 
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
 	for (;;) {
 		pid = waitpid(-1, &st, 0);
 		if (pid == cmd) {
@@ -154,34 +186,18 @@ child_supervise(pid_t cmd)
 		if (pid == -1 && errno != EINTR)
 			_exit(127);
 	}
-	/* A killed child's own children become ours: repeat until none. */
-	do
-		child_kill_children();
-	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR);
+	child_kill_all();
 	child_exit_as(status);
 }
 
+/* The command's side of the fork: the job's user, then exec. */
 static void
-child_run(const struct exec_child_spec *spec, const char *prog,
-    char *const argv[], int out)
+child_exec(const struct exec_child_spec *spec, const char *prog,
+    char *const argv[])
 {
-	struct rlimit rl;
 	sigset_t none;
-	pid_t cmd;
-	int null;
 
-	if (fcntl(out, F_SETFL, 0) == -1 ||
-	    (null = open("/dev/null", O_RDONLY)) == -1 ||
-	    dup2(null, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1 ||
-	    dup2(out, STDERR_FILENO) == -1)
-		_exit(127);
-	setpgid(0, 0);
 	child_reset_signals();
-	child_close_from(3);
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > CHILD_NOFILE) {
-		rl.rlim_cur = CHILD_NOFILE;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
 	if (spec->drop && (setgroups(1, &spec->gid) == -1 ||
 	    setgid(spec->gid) == -1 || setuid(spec->uid) == -1 ||
 	    getuid() != spec->uid || geteuid() != spec->uid))
@@ -190,20 +206,116 @@ child_run(const struct exec_child_spec *spec, const char *prog,
 		child_fail(prog, "no_new_privs");
 	if (chdir("/") == -1)
 		child_fail(prog, "chdir /");
-	/* SIGTERM waits, blocked, until the supervisor ignores it. */
 	sigemptyset(&none);
-	sigaddset(&none, SIGTERM);
-	sigprocmask(SIG_BLOCK, &none, NULL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(prog, argv, spec->env);
+	child_fail(prog, "exec");
+}
+
+/* Waits for EOF on fd (its writers gone). */
+static void
+child_wait_eof(int fd)
+{
+	char c;
+
+	while (read(fd, &c, 1) == -1 && errno == EINTR)
+		;
+	close(fd);
+}
+
+/*
+ * The command starts only once its supervisor has left the group (the
+ * write end closes): a signal the daemon sends the group never finds the
+ * supervisor in it while the command runs.
+ */
+static void
+child_wait_go(int go[2], const char *prog)
+{
+	pid_t supervisor = getppid();
+
+	close(go[1]);
+	child_wait_eof(go[0]);
+	if (getppid() != supervisor || getpgid(supervisor) == getpgrp())
+		child_fail(prog, "supervising");
+}
+
+/*
+ * Dies with the daemon: SIGTERM (child_term_cb) when the parent goes; if
+ * it went before prctl took effect, getppid() has changed already.
+ */
+static void
+child_follow_parent(const char *prog, pid_t parent)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = child_term_cb;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
+		child_fail(prog, "supervising");
+	/* In the daemon's group it would get a terminal's ^C, ^\ and hangup. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTSTP, SIG_IGN);
+	if (getppid() != parent)
+		_exit(127);
+}
+
+/* Who forked the supervisor, and the pipe it closes once it has set the
+ * supervisor's group (so its setpgid cannot come after ours). */
+struct child_origin {
+	pid_t	 parent;
+	pid_t	 group;
+	int	 ready;
+};
+
+static void
+child_run(const struct exec_child_spec *spec, const char *prog,
+    char *const argv[], int out, const struct child_origin *from)
+{
+	struct rlimit rl;
+	sigset_t term;
+	pid_t cmd;
+	int null, go[2];
+
+	if (fcntl(out, F_SETFL, 0) == -1 ||
+	    (null = open("/dev/null", O_RDONLY)) == -1 ||
+	    dup2(null, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1 ||
+	    dup2(out, STDERR_FILENO) == -1)
+		_exit(127);
+	setpgid(0, 0);
+	child_wait_eof(from->ready);
+	child_reset_signals();
+	child_close_from(3);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > CHILD_NOFILE) {
+		rl.rlim_cur = CHILD_NOFILE;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* SIGTERM waits, blocked, until the command is in its group. */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
+	child_follow_parent(prog, from->parent);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		child_fail(prog, "supervising");
+	if (pipe2(go, O_CLOEXEC) == -1)
+		child_fail(prog, "pipe");
 	if ((cmd = fork()) == -1)
 		child_fail(prog, "fork");
 	if (cmd == 0) {
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execve(prog, argv, spec->env);
-		child_fail(prog, "exec");
+		child_wait_go(go, prog);
+		child_exec(spec, prog, argv);
 	}
+	/* The group (this pid) is the command's now: the daemon signals it. */
+	if (setpgid(0, from->group) == -1) {
+		kill(cmd, SIGKILL);
+		child_fail(prog, "leaving the group");
+	}
+	close(go[1]);
+	close(go[0]);
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
 	/* Only the command's tree holds the pipe: EOF comes when it ends. */
 	dup2(null, STDOUT_FILENO);
 	dup2(null, STDERR_FILENO);
@@ -212,15 +324,16 @@ child_run(const struct exec_child_spec *spec, const char *prog,
 }
 
 /*
- * Starts prog with argv. Returns the child's pid, which leads its own
- * process group, with its output pipe in *out (non-blocking); or -1 with
- * the reason in err.
+ * Starts prog with argv. Returns the supervisor's pid, which is also the
+ * command's process group (the supervisor leaves it), with the output
+ * pipe in *out (non-blocking); or -1 with the reason in err.
  */
 pid_t
 exec_child_spawn(const struct exec_child_spec *spec, const char *prog,
     char *const argv[], int *out, char *err, size_t errlen)
 {
-	int p[2];
+	struct child_origin from = { getpid(), getpgrp(), -1 };
+	int p[2], ready[2];
 	pid_t pid;
 
 	/* Non-blocking for the loop's end; the child clears it on its own. */
@@ -228,16 +341,30 @@ exec_child_spawn(const struct exec_child_spec *spec, const char *prog,
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	if ((pid = fork()) == -1) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
+	if (pipe2(ready, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		close(p[0]);
 		close(p[1]);
 		return -1;
 	}
-	if (pid == 0)
-		child_run(spec, prog, argv, p[1]);
-	/* Both sides set the group, so it exists whichever runs first. */
+	if ((pid = fork()) == -1) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		close(ready[0]);
+		close(ready[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(ready[1]);
+		from.ready = ready[0];
+		child_run(spec, prog, argv, p[1], &from);
+	}
+	/* Both sides set the group, so it exists whichever runs first; the
+	 * child waits for ours before it leaves the group for the daemon's. */
 	setpgid(pid, pid);
+	close(ready[1]);
+	close(ready[0]);
 	close(p[1]);
 	*out = p[0];
 	return pid;

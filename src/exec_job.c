@@ -54,6 +54,31 @@ msec_since(int64_t ns)
 	return (long)((clock_monotonic_ns() - ns) / NSEC_PER_MSEC);
 }
 
+/*
+ * Kills the command's group and waits for the supervisor, which kills
+ * and reaps what the command left before it exits. A supervisor that
+ * does not (stopped by a job of its uid, when netdemo is not root) is
+ * killed after EXEC_REAP_WAIT_MS: its leftovers then go to init.
+ */
+static void
+job_end_now(pid_t supervisor)
+{
+	struct timespec nap = { 0, 10 * NSEC_PER_MSEC };
+	int i;
+	pid_t r;
+
+	kill(-supervisor, SIGKILL);
+	for (i = 0; i < EXEC_REAP_WAIT_MS / 10; i++) {
+		r = waitpid(supervisor, NULL, WNOHANG);
+		if (r == supervisor || (r == -1 && errno != EINTR))
+			return;
+		nanosleep(&nap, NULL);
+	}
+	kill(supervisor, SIGKILL);
+	while (waitpid(supervisor, NULL, 0) == -1 && errno == EINTR)
+		;
+}
+
 void
 exec_job_free(struct exec_job *j)
 {
@@ -62,11 +87,10 @@ exec_job_free(struct exec_job *j)
 	LIST_REMOVE(j, entry);
 	s->njobs--;
 	if (!j->exited) {
-		kill(-j->child.pid, SIGKILL);
+		log_info("%s: killed %s, still running after %ld ms",
+		    s->conf->name, j->cmd, msec_since(j->started_ns));
 		child_watch_remove(&j->child);
-		/* SIGKILL cannot be ignored: this wait is short. */
-		while (waitpid(j->child.pid, NULL, 0) == -1 && errno == EINTR)
-			;
+		job_end_now(j->child.pid);
 	}
 	if (j->ev_out != NULL)
 		event_free(j->ev_out);
@@ -163,8 +187,9 @@ job_exited(void *arg, int status)
 		job_finish(j);
 }
 
-/* Timeout: SIGTERM to the group, SIGKILL a second later, then stop waiting
- * for the pipe (a grandchild that left the group may still hold it). */
+/* Timeout: SIGTERM to the command's group, SIGKILL a second later (the
+ * supervisor then kills whatever left the group), then stop waiting for
+ * the pipe. */
 static void
 job_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -222,6 +247,7 @@ exec_job_start(struct svc_exec *s, const struct udp_peer *peer, const char *prog
     char *err, size_t errlen)
 {
 	struct timeval tv = { (time_t)s->conf->timeout, 0 };
+	char who[ADDR_STRLEN];
 	struct exec_job *j;
 
 	if ((j = job_new(s, peer)) == NULL) {
@@ -237,6 +263,10 @@ exec_job_start(struct svc_exec *s, const struct udp_peer *peer, const char *prog
 	}
 	j->started_ns = clock_monotonic_ns();
 	words_join(s->argv, j->cmd, sizeof j->cmd);
+	/* Logged now too: a job killed later (reload, stop) is on record. */
+	log_info("%s: %s started %s", s->conf->name,
+	    addr_format((const struct sockaddr *)&peer->addr, who, sizeof who),
+	    j->cmd);
 	j->child.exited = job_exited;
 	j->child.arg = j;
 	child_watch_add(s->ctx->children, &j->child);

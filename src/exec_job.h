@@ -20,6 +20,7 @@ struct svc_exec;
 
 #define EXEC_READ_MAX	16384	/* bytes taken from a pipe per read */
 #define EXEC_KILL_GRACE	1	/* seconds from SIGTERM to SIGKILL */
+#define EXEC_REAP_WAIT_MS	2000	/* for a supervisor to clean up */
 
 enum exec_kill_stage { KILL_NONE, KILL_TERM, KILL_KILL, KILL_GAVE_UP };
 

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +34,8 @@
 #include "udp.h"
 #include "exec_words.h"
 
+#define EXEC_NO_KEY	"none"	/* key_file's default: no signatures */
+
 static const struct conf_key exec_keys[] = {
 	UDP_CONF_KEYS,
 	{ "allow", CONF_LIST, NULL, 0, 0, offsetof(struct svc_conf, allow) },
@@ -47,10 +50,43 @@ static const struct conf_key exec_keys[] = {
 	CONF_ALLOW_FROM(CONF_LOOPBACK),
 	{ "user", CONF_STRING, "", 0, 0, offsetof(struct svc_conf, user) },
 	{ "group", CONF_STRING, "", 0, 0, offsetof(struct svc_conf, group) },
-	{ "key_file", CONF_STRING, "", 0, 0,
+	{ "key_file", CONF_STRING, EXEC_NO_KEY, 0, 0,
 	    offsetof(struct svc_conf, key_file) },
 	CONF_KEY_END
 };
+
+/*
+ * Without allow_interpreters, an allowed program must not be a runner
+ * under another name either: a symlink "report" to /bin/bash. Checked
+ * here and again for each request (a link may change).
+ */
+/* key_file's default: requests need no signature. */
+static int
+svc_exec_has_key(const struct svc_conf *conf)
+{
+	return strcmp(conf->key_file, EXEC_NO_KEY) != 0;
+}
+
+static int
+svc_exec_check_targets(const struct svc_conf *conf, const struct allowlist *l,
+    char *err, size_t errlen)
+{
+	char prog[PATH_MAX], real[PATH_MAX];
+	size_t i;
+
+	if (conf->allow_interpreters)
+		return 0;
+	for (i = 0; i < l->n; i++)
+		if (allowlist_resolve(l->v[i].argv[0], conf->path, prog,
+		    sizeof prog) == 0 && allowlist_target_is_runner(prog, real)) {
+			snprintf(err, errlen, "allow: '%s' is %s, a shell, an"
+			    " interpreter or a runner of other programs (set"
+			    " allow_interpreters = yes if you mean it)",
+			    l->v[i].argv[0], real);
+			return -1;
+		}
+	return 0;
+}
 
 static int
 svc_exec_check(const struct svc_conf *conf, char *err, size_t errlen)
@@ -63,6 +99,10 @@ svc_exec_check(const struct svc_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "allow: %s", why);
 		return -1;
 	}
+	if (svc_exec_check_targets(conf, &l, err, errlen) == -1) {
+		allowlist_free(&l);
+		return -1;
+	}
 	allowlist_free(&l);
 	if (allowlist_path_check(conf->path, why, sizeof why) == -1) {
 		snprintf(err, errlen, "path: %s", why);
@@ -72,7 +112,12 @@ svc_exec_check(const struct svc_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "group: needs user as well");
 		return -1;
 	}
-	if (conf->key_file[0] != '\0' &&
+	if (conf->key_file[0] == '\0') {
+		snprintf(err, errlen, "key_file: empty: name a key, or leave"
+		    " key_file out for unsigned requests");
+		return -1;
+	}
+	if (svc_exec_has_key(conf) &&
 	    auth_key_spec_check(conf->key_file, why, sizeof why) == -1) {
 		snprintf(err, errlen, "key_file: %s", why);
 		return -1;
@@ -81,19 +126,14 @@ svc_exec_check(const struct svc_conf *conf, char *err, size_t errlen)
 }
 
 /*
- * msg = head, text escaped, tail: a reply quoting the request reaches the
- * client's terminal, so its control bytes go as visible escapes.
+ * msg = head, text, tail, raw: svc_exec_request escapes it once for the
+ * reply and the logger once for the log.
  */
 static void
 svc_exec_say(char *msg, size_t len, const char *head, const char *text,
     const char *tail)
 {
-	size_t n = (size_t)snprintf(msg, len, "%s", head);
-
-	if (n >= len)
-		return;
-	n += escape_text(text, strlen(text), msg + n, len - n);
-	snprintf(msg + n, len - n, "%s", tail);
+	snprintf(msg, len, "%s%s%s", head, text, tail);
 }
 
 /* "not allowed: PROG", or the whole line when its arguments are refused. */
@@ -114,7 +154,7 @@ static const char *
 svc_exec_try(struct svc_exec *s, const struct udp_req *req, const char *cmd,
     size_t cmdlen, char *msg, size_t len)
 {
-	char prog[4096], why[256], tail[300];
+	char prog[PATH_MAX], real[PATH_MAX], why[256], tail[300];
 	const char *bad = NULL;
 	enum allow_verdict v = ALLOW_NO_PROGRAM;
 	int argc;
@@ -135,6 +175,11 @@ svc_exec_try(struct svc_exec *s, const struct udp_req *req, const char *cmd,
 		snprintf(tail, sizeof tail, ": %s", errno == ENOENT ?
 		    "not found in path" : strerror(errno));
 		svc_exec_say(msg, len, "cannot run ", s->argv[0], tail);
+	} else if (!s->conf->allow_interpreters &&
+	    allowlist_target_is_runner(prog, real)) {
+		s->refused++;
+		svc_exec_say(msg, len, "not allowed: ", s->argv[0],
+		    " (a link to a shell or a runner)");
 	} else if (exec_job_start(s, &req->peer, prog, why, sizeof why) == -1) {
 		snprintf(tail, sizeof tail, ": %s", why);
 		svc_exec_say(msg, len, "cannot run ", s->argv[0], tail);
@@ -177,7 +222,7 @@ svc_exec_request(void *arg, const struct udp_req *req)
 {
 	struct svc_exec *s = arg;
 	const struct sockaddr *sa = (const struct sockaddr *)&req->peer.addr;
-	char msg[512], peer[ADDR_STRLEN];
+	char msg[512], reply[ESCAPE_MAX(512)], peer[ADDR_STRLEN];
 	const char *cmd;
 	size_t cmdlen;
 
@@ -194,7 +239,9 @@ svc_exec_request(void *arg, const struct udp_req *req)
 		/* Refusals are what a flood makes: a line a second at most. */
 		log_limited(&s->refusal_log, LOG_LVL_INFO, "%s: %s: %s",
 		    s->conf->name, addr_format(sa, peer, sizeof peer), msg);
-		udp_reply_str(&req->peer, msg);
+		/* A reply quoting the request reaches the client's terminal. */
+		escape_text(msg, strlen(msg), reply, sizeof reply);
+		udp_reply_str(&req->peer, reply);
 	}
 }
 
@@ -212,6 +259,10 @@ svc_exec_resolve_user(const struct svc_conf *conf, struct exec_child_spec *spec,
 		if (conf->user[0] != '\0')
 			log_warnx("%s: user = %s ignored: netdemo is not root, so"
 			    " children run as its own user", conf->name, user);
+		log_warnx("%s: netdemo is not root, so jobs run as its own user:"
+		    " a job can signal netdemo and its own supervisor, and"
+		    " what it starts can outlive it (see README, Security)",
+		    conf->name);
 		return 0;
 	}
 	if ((pw = getpwnam(user)) == NULL) {
@@ -241,12 +292,30 @@ svc_exec_resolve_user(const struct svc_conf *conf, struct exec_child_spec *spec,
 	return 0;
 }
 
-/* A directory anyone may write to lets anyone choose what a name runs. */
-static void
-svc_exec_warn_writable_path(const struct svc_conf *conf)
+/* Whether the jobs' user (or anyone) owns or may write to st's file. */
+static const char *
+svc_exec_jobs_may_change(const struct exec_child_spec *spec,
+    const struct stat *st)
 {
-	const char *d = conf->path, *end;
-	char dir[4096];
+	if (st->st_mode & S_IWOTH)
+		return "world-writable: anyone";
+	if (spec->drop && st->st_uid == spec->uid)
+		return "owned by the jobs' user: a job";
+	if (spec->drop && st->st_gid == spec->gid && (st->st_mode & S_IWGRP))
+		return "writable by the jobs' group: a job";
+	return NULL;
+}
+
+/*
+ * A directory a job (or anyone) may write to, or whose parent anyone may
+ * write to, lets them choose what a name runs.
+ */
+static void
+svc_exec_warn_path(const struct svc_conf *conf,
+    const struct exec_child_spec *spec)
+{
+	const char *d = conf->path, *end, *who;
+	char dir[4096], *slash;
 	struct stat st;
 
 	for (; *d != '\0'; d = *end ? end + 1 : end) {
@@ -254,10 +323,40 @@ svc_exec_warn_writable_path(const struct svc_conf *conf)
 		if (end == NULL)
 			end = d + strlen(d);
 		snprintf(dir, sizeof dir, "%.*s", (int)(end - d), d);
-		if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH))
-			log_warnx("%s: path: %s is world-writable: anyone can"
-			    " put a program there", conf->name, dir);
+		if (stat(dir, &st) == 0 &&
+		    (who = svc_exec_jobs_may_change(spec, &st)) != NULL)
+			log_warnx("%s: path: %s is %s can put a program there",
+			    conf->name, dir, who);
+		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+			*slash = '\0';
+			if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) &&
+			    !(st.st_mode & S_ISVTX))
+				log_warnx("%s: path: %s is world-writable: anyone"
+				    " can replace %s", conf->name, dir, slash + 1);
+			else if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH))
+				log_warnx("%s: path: %s is world-writable (sticky):"
+				    " a path directory belongs elsewhere",
+				    conf->name, dir);
+		}
 	}
+}
+
+/* An allowed program a job (or anyone) may rewrite runs what they like. */
+static void
+svc_exec_warn_program(const struct svc_conf *conf,
+    const struct exec_child_spec *spec, const char *prog)
+{
+	struct stat st;
+	const char *who;
+
+	if (stat(prog, &st) == -1)
+		return;
+	if ((who = svc_exec_jobs_may_change(spec, &st)) != NULL)
+		log_warnx("%s: allow: %s is %s can change what it runs",
+		    conf->name, prog, who);
+	else if (st.st_mode & S_IWGRP)
+		log_warnx("%s: allow: %s is group-writable: its group can change"
+		    " what it runs", conf->name, prog);
 }
 
 /*
@@ -268,7 +367,7 @@ svc_exec_warn_writable_path(const struct svc_conf *conf)
 static void
 svc_exec_front_oversize(struct svc_exec *s)
 {
-	udp_pass_oversize(s->udp, s->conf->key_file[0] != '\0');
+	udp_pass_oversize(s->udp, svc_exec_has_key(s->conf));
 }
 
 /*
@@ -280,6 +379,7 @@ svc_exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
     struct allowlist *allow, char **words, struct auth_key *key, char *err,
     size_t errlen)
 {
+	struct auth_key_guard guard;
 	char prog[4096], why[4200];
 	size_t i;
 
@@ -301,8 +401,12 @@ svc_exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
 		snprintf(err, errlen, "allow: %s", why);
 		goto fail;
 	}
-	if (conf->key_file[0] != '\0' &&
-	    auth_key_load(conf->key_file, key, why, sizeof why) == -1) {
+	if (svc_exec_check_targets(conf, allow, err, errlen) == -1)
+		goto fail;
+	guard.jobs_drop = spec->drop;
+	guard.job_uid = spec->uid;
+	if (svc_exec_has_key(conf) && auth_key_load_guarded(conf->key_file,
+	    key, &guard, why, sizeof why) == -1) {
 		snprintf(err, errlen, "key_file: %s", why);
 		goto fail;
 	}
@@ -310,13 +414,15 @@ svc_exec_setup(const struct svc_conf *conf, struct exec_child_spec *spec,
 		service_warn_exposure(conf, "whoever allow_from admits can run"
 		    " the allowlisted commands (set key_file to require"
 		    " signed requests)");
-	svc_exec_warn_writable_path(conf);
+	svc_exec_warn_path(conf, spec);
 	for (i = 0; i < allow->n; i++)
 		if (allowlist_resolve(allow->v[i].argv[0], conf->path, prog,
 		    sizeof prog) == -1)
 			log_warnx("%s: allow: '%s' is not an executable file%s",
 			    conf->name, allow->v[i].argv[0],
 			    allow->v[i].argv[0][0] == '/' ? "" : " in path");
+		else
+			svc_exec_warn_program(conf, spec, prog);
 	return 0;
 fail:
 	allowlist_free(allow);

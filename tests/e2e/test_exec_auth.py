@@ -161,13 +161,13 @@ class ExecAuthTest(unittest.TestCase):
 
     def test_reload_switches_key(self):
         addr = self.start()
-        new = self.write_key("new.key", b"n" * 40)
+        new = self.write_key("new.key", bytes(range(100, 140)))
         self.d.write("netdemo.ini", config(new))
         mark = len(self.d.snapshot())
         self.d.send_signal(1)
         self.d.wait_log(r"reloaded", start=mark)
         self.assertTrue(silent(addr, sign("echo old")))
-        self.assertEqual(run(addr, sign("echo new", key=b"n" * 40))[0],
+        self.assertEqual(run(addr, sign("echo new", key=bytes(range(100, 140))))[0],
                          b"new\n")
 
 

@@ -45,6 +45,29 @@ START_TEST(test_utf8_stays_readable_and_c1_does_not)
 }
 END_TEST
 
+/* Invisible characters that reorder or break a line are shown. */
+START_TEST(test_format_characters_become_visible)
+{
+	/* RLO, PDI, LRM, ALM, LS, PS, ZWSP, BOM, a tag character. */
+	ck_assert_str_eq(ESC("a\xe2\x80\xae" "b"), "a\\u{202E}b");
+	ck_assert_str_eq(ESC("\xe2\x81\xa9"), "\\u{2069}");
+	ck_assert_str_eq(ESC("\xe2\x80\x8e\xd8\x9c"), "\\u{200E}\\u{061C}");
+	ck_assert_str_eq(ESC("x\xe2\x80\xa8y\xe2\x80\xa9"),
+	    "x\\u{2028}y\\u{2029}");
+	ck_assert_str_eq(ESC("\xe2\x80\x8b\xef\xbb\xbf"), "\\u{200B}\\u{FEFF}");
+	ck_assert_str_eq(ESC("\xf3\xa0\x80\x81"), "\\u{E0001}");
+	ck_assert_str_eq(ESC("\xe2\x80\x90"), "\xe2\x80\x90");	/* U+2010 */
+}
+END_TEST
+
+/* A typed backslash-n must not read as an escaped newline. */
+START_TEST(test_backslash_is_escaped)
+{
+	ck_assert_str_eq(ESC("a\\nb"), "a\\\\nb");
+	ck_assert_str_eq(ESC("a\nb"), "a\\nb");
+}
+END_TEST
+
 /* A full buffer cuts between characters, never inside an escape. */
 START_TEST(test_cut_between_whole_pieces)
 {
@@ -67,6 +90,8 @@ log_suite(void)
 
 	tcase_add_test(tc, test_controls_become_visible);
 	tcase_add_test(tc, test_utf8_stays_readable_and_c1_does_not);
+	tcase_add_test(tc, test_format_characters_become_visible);
+	tcase_add_test(tc, test_backslash_is_escaped);
 	tcase_add_test(tc, test_cut_between_whole_pieces);
 	suite_add_tcase(s, tc);
 	return s;

@@ -186,7 +186,12 @@ START_TEST(test_allowlist_refuses_shells_and_runners)
 	static const char *const bad[] = { "sh", "/bin/sh", "bash -c id",
 	    "python3", "python3.11", "/usr/bin/perl", "env", "xargs *",
 	    "find / *", "busybox", "awk", "sudo ls", "timeout 5 date",
-	    "setsid *", "nice", "ssh" };
+	    "setsid *", "nice", "ssh", "ld.so", "/lib64/ld-linux-x86-64.so.2",
+	    "prlimit *", "valgrind", "valgrind.bin", "vim", "vim.basic", "vi",
+	    "view", "ex", "nvim", "git *", "make", "tar *", "sqlite3", "man *",
+	    "scp *", "run-parts", "pydoc3", "ldd", "apt-get", "apt", "dpkg",
+	    "pip3", "less", "emacs", "ed", "rsync *", "nc.openbsd", "socat",
+	    "php8.2", "tclsh8.6", "Rscript", "gawk", "crontab", "at" };
 	char err[256];
 	size_t i;
 
@@ -201,6 +206,11 @@ START_TEST(test_allowlist_refuses_shells_and_runners)
 	    sizeof err), 0);
 	ck_assert_int_eq(parse_one("shred", 0, err, sizeof err), 0);
 	ck_assert_int_eq(parse_one("envsubst", 0, err, sizeof err), 0);
+	ck_assert_int_eq(parse_one("timedatectl", 0, err, sizeof err), 0);
+	ck_assert_int_eq(parse_one("/usr/local/bin/tar.report", 0, err,
+	    sizeof err), 0);
+	ck_assert_int_eq(parse_one("mandb", 0, err, sizeof err), 0);
+	ck_assert_int_eq(parse_one("edit-report", 0, err, sizeof err), 0);
 	ck_assert_int_eq(parse_one("date -u", 0, err, sizeof err), 0);
 	ck_assert_int_eq(parse_one("../bin/date", 0, err, sizeof err), -1);
 	ck_assert_int_eq(parse_one("date 'x", 0, err, sizeof err), -1);
