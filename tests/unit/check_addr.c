@@ -52,6 +52,27 @@ START_TEST(test_addr_same)
 }
 END_TEST
 
+static int
+wildcard(const char *s)
+{
+	struct addr a;
+	char err[128];
+
+	ck_assert_int_eq(addr_parse(s, &a, err, sizeof err), 0);
+	return addr_is_wildcard((struct sockaddr *)&a.ss);
+}
+
+/* What udp_local.c asks IP_PKTINFO for, and addr_overlap() widens. */
+START_TEST(test_addr_is_wildcard)
+{
+	ck_assert(wildcard("0.0.0.0:53"));
+	ck_assert(wildcard("[::]:53"));
+	ck_assert(!wildcard("127.0.0.1:53"));
+	ck_assert(!wildcard("[::1]:53"));
+	ck_assert(!wildcard("[::ffff:0.0.0.0]:53"));
+}
+END_TEST
+
 static const char *
 bad_source(const char *s)
 {
@@ -157,6 +178,7 @@ addr_suite(void)
 
 	tcase_add_test(tc, test_addr);
 	tcase_add_test(tc, test_addr_same);
+	tcase_add_test(tc, test_addr_is_wildcard);
 	tcase_add_test(tc, test_bad_sources);
 	tcase_add_test(tc, test_cidr_lists);
 	tcase_add_test(tc, test_source_prefixes);
