@@ -140,9 +140,11 @@ undo_steps(struct step *steps, size_t n)
 	for (i = 0; i < n; i++) {
 		const struct service *k = steps[i].run.conf->kind;
 
-		if (steps[i].kept && k->commit != NULL)
-			k->commit(steps[i].run.state, 0);
-		else if (steps[i].run.state != NULL)
+		/* A kept instance is still running: never freed here. */
+		if (steps[i].kept) {
+			if (k->commit != NULL)
+				k->commit(steps[i].run.state, 0);
+		} else if (steps[i].run.state != NULL)
 			k->free(steps[i].run.state);
 	}
 }

@@ -121,6 +121,30 @@ class ReloadTest(unittest.TestCase):
         section whose addresses are unchanged keeps its sockets."""
         return "listen = 127.0.0.1:0\n"
 
+    def test_failed_reload_keeps_a_kind_without_commit(self):
+        """A kept [stats] (a kind with no commit hook) stays running when a
+        later section of the same reload fails: undoing the plan used to
+        free it while it served (a use-after-free, found by an attack)."""
+        text = "[stats]\nlisten = 127.0.0.1:0\n" + self.BASE
+        with Daemon(text, {"words.txt": "cat:猫\n"}).start() as d:
+            stats = d.addr("stats")[1]
+            d.write("netdemo.ini", text.replace("file = words.txt",
+                                                "file = missing.txt"))
+            mark = len(d.snapshot())
+            d.send_signal(signal.SIGHUP)
+            d.wait_log(r"reload failed", start=mark)
+            for _ in range(2):
+                with socket.create_connection(stats, timeout=2 * SLOW) as c:
+                    data = b""
+                    for _ in range(100):
+                        chunk = c.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                self.assertIn(b"dict.found ", data)
+            self.assertEqual(udp_ask(d.addr("dict")[1], b"cat"),
+                             "猫".encode())
+
     def test_kept_services_keep_state_and_take_new_keys(self):
         chat = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.addCleanup(chat.close)
