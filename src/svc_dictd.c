@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "dictd_conn.h"
+#include "dict_registry.h"
 #include "service.h"
 #include "stats.h"
 #include "tcp.h"
@@ -108,6 +109,7 @@ svc_dictd_create(struct svc_ctx *ctx, const struct svc_conf *conf, char *err,
 	LIST_INIT(&s->conns);
 	if (gethostname(s->host, sizeof s->host - 1) == -1)
 		snprintf(s->host, sizeof s->host, "localhost");
+	dict_registry_use_indexes(ctx->dicts, 1);
 	return s;
 }
 
@@ -187,6 +189,7 @@ svc_dictd_free(void *arg)
 	tcp_close_all(&s->ls);
 	tcp_close_all(&s->staged_ls);
 	tcp_gate_free(&s->gate);
+	dict_registry_use_indexes(s->ctx->dicts, 0);
 	free(s);
 }
 
