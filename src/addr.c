@@ -147,7 +147,7 @@ addr_same(const struct addr *a, const struct addr *b)
 }
 
 /* True when the address is 0.0.0.0 or ::, which bind every address. */
-static int
+int
 addr_is_wildcard(const struct sockaddr *sa)
 {
 	if (sa->sa_family == AF_INET)

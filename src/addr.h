@@ -40,6 +40,7 @@ const char *addr_bad_source(const struct sockaddr *);
 int	 cidr_parse(const char *, struct cidr *, char *, size_t);
 int	 cidr_match(const struct cidr *, const struct sockaddr *);
 int	 addr_is_loopback(const struct sockaddr *);
+int	 addr_is_wildcard(const struct sockaddr *);
 char	*addr_format(const struct sockaddr *, char *, size_t);
 int	 addr_same(const struct addr *, const struct addr *);
 int	 addr_overlap(const struct addr *, const struct addr *);

@@ -10,7 +10,9 @@
  * remembers name and generation, finds the entry again on every turn and
  * starts over, or gives up, when the generation changed. The registry
  * owns each entry's sorted index (for MATCH), built here in slices once
- * per published table and freed at withdraw, before the table is.
+ * per published table and freed at withdraw, before the table is; only
+ * while some instance uses indexes (a dictd section), since a daemon that
+ * serves no DICT would spend the CPU and memory for nothing.
  * With several entries of one name (a reload's new instance beside the
  * old one until it applies), the newest answers.
  */
@@ -46,6 +48,8 @@ dict_registry_build_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (r->index_users == 0)
+		return;
 	TAILQ_FOREACH(e, &r->entries, next)
 		if (!e->ix_ready && !e->ix_failed)
 			break;
@@ -64,6 +68,7 @@ dict_registry_init(struct dict_registry *r, struct event_base *base)
 {
 	TAILQ_INIT(&r->entries);
 	r->gen = 0;
+	r->index_users = 0;
 	r->build_ev = evtimer_new(base, dict_registry_build_cb, r);
 	return r->build_ev == NULL ? -1 : 0;
 }
@@ -180,9 +185,25 @@ dict_registry_publish(struct dict_registry *r, const void *owner,
 	e->gen = ++r->gen;
 	read_licence(file, e->licence, sizeof e->licence);
 	TAILQ_INSERT_TAIL(&r->entries, e, next);
-	if (evtimer_add(r->build_ev, &next_turn) == -1)
+	if (r->index_users > 0 && evtimer_add(r->build_ev, &next_turn) == -1)
 		e->ix_failed = 1;
 	return 0;
+}
+
+/*
+ * An instance starts (on) or stops (off) using the tables' indexes; the
+ * first user starts building them.
+ */
+void
+dict_registry_use_indexes(struct dict_registry *r, int on)
+{
+	if (!on) {
+		if (r->index_users > 0)
+			r->index_users--;
+		return;
+	}
+	if (r->index_users++ == 0)
+		evtimer_add(r->build_ev, &next_turn);
 }
 
 /* Withdraws what owner published (its index with it); no-op if nothing. */

@@ -45,6 +45,7 @@ struct dict_registry {
 	TAILQ_HEAD(dict_registry_entries, dict_entry) entries;
 	struct event		*build_ev;	/* indexes a slice a loop turn */
 	uint64_t		 gen;
+	unsigned		 index_users;	/* dictd instances: 0, no index */
 };
 
 int		 dict_registry_init(struct dict_registry *, struct event_base *);
@@ -52,6 +53,7 @@ void		 dict_registry_free(struct dict_registry *);
 int		 dict_registry_publish(struct dict_registry *, const void *,
 		    const char *, const struct dict *, const char *, time_t);
 void		 dict_registry_withdraw(struct dict_registry *, const void *);
+void		 dict_registry_use_indexes(struct dict_registry *, int);
 const struct dict_entry *dict_registry_find(const struct dict_registry *,
 		    const char *);
 size_t		 dict_registry_licence(const char *, size_t, char *, size_t);

@@ -34,7 +34,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "echo_conn_limit.h"
 #include "service.h"
 #include "hash.h"
 #include "log.h"
@@ -68,7 +67,7 @@ struct echo_conn {
 	struct svc_echo		*s;
 	struct bufferevent	*bev;		/* output */
 	struct event		*rd;		/* input, with the idle timeout */
-	struct sockaddr_storage	 peer;		/* counted in s->per_source */
+	struct sockaddr_storage	 peer;		/* counted in s->gate */
 	int			 closing;	/* free once output is flushed */
 };
 
@@ -81,11 +80,9 @@ struct svc_echo {
 	char			*buf;		/* ECHO_READ_CHUNK: every read */
 	LIST_HEAD(, echo_conn)	 conns;
 	size_t			 nconns;
-	struct conn_limit	 per_source;
-	uint64_t		 accepted, refused, timed_out, bytes, denied;
+	struct tcp_gate		 gate;
+	uint64_t		 accepted, timed_out, bytes;
 	uint64_t		 bytes_out;	/* queued to echo back */
-	uint64_t		 refused_source;
-	struct log_limit	 deny_log;
 	int			 stopping;
 };
 
@@ -107,7 +104,7 @@ svc_echo_conn_free(struct echo_conn *c)
 	struct svc_echo *s = c->s;
 
 	LIST_REMOVE(c, entry);
-	conn_limit_give(&s->per_source, (struct sockaddr *)&c->peer);
+	tcp_gate_release(&s->gate, (struct sockaddr *)&c->peer);
 	event_free(c->rd);
 	bufferevent_free(c->bev);
 	free(c);
@@ -369,57 +366,17 @@ svc_echo_conn_new(struct svc_echo *s, evutil_socket_t fd, const struct sockaddr 
 	return 0;
 }
 
-/* Counts the connection against its source's per_source limit, or closes it. */
-static int
-svc_echo_admit_source(struct svc_echo *s, evutil_socket_t fd,
-    const struct sockaddr *sa)
-{
-	char peer[ADDR_STRLEN];
-
-	switch (conn_limit_take(&s->per_source, sa, s->conf->per_source)) {
-	case 1:
-		return 1;
-	case 0:
-		s->refused_source++;
-		log_debug("%s: %s refused: per_source limit of %u reached",
-		    s->conf->name, addr_format(sa, peer, sizeof peer),
-		    s->conf->per_source);
-		break;
-	default:
-		log_warnx("%s: %s dropped: out of memory", s->conf->name,
-		    addr_format(sa, peer, sizeof peer));
-		break;
-	}
-	close(fd);
-	return 0;
-}
-
 static void
 svc_echo_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct svc_echo *s = arg;
-	char peer[ADDR_STRLEN];
 
 	(void)l;
-	if (!tcp_admit(s->conf, &s->deny_log, sa)) {
-		s->denied++;
-		close(fd);
-		return;
-	}
-	if (s->nconns >= s->conf->max_connections) {
-		s->refused++;
-		log_debug("%s: %s refused: %zu connections open", s->conf->name,
-		    addr_format(sa, peer, sizeof peer), s->nconns);
-		close(fd);
-		return;
-	}
-	if (!svc_echo_admit_source(s, fd, sa))
+	if (!tcp_gate_admit(&s->gate, s->conf, s->nconns, fd, sa))
 		return;
 	if (svc_echo_conn_new(s, fd, sa, (socklen_t)salen) == -1) {
-		conn_limit_give(&s->per_source, sa);
-		log_warnx("%s: %s dropped: out of memory", s->conf->name,
-		    addr_format(sa, peer, sizeof peer));
+		tcp_gate_drop(&s->gate, s->conf, sa);
 		return;
 	}
 	s->accepted++;
@@ -439,16 +396,12 @@ svc_echo_create(struct svc_ctx *ctx, const struct svc_conf *conf, char *err,
     size_t errlen)
 {
 	struct svc_echo *s = calloc(1, sizeof *s);
-	size_t expected = conf->max_connections < 4096 ? conf->max_connections :
-	    4096;
 
-	if (s == NULL || conn_limit_init(&s->per_source, expected,
-	    conf->source_prefix4, conf->source_prefix6,
-	    hash_random_seed()) == -1 ||
+	if (s == NULL || tcp_gate_init(&s->gate, conf) == -1 ||
 	    (s->buf = malloc(ECHO_READ_CHUNK)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		if (s != NULL) {
-			conn_limit_free(&s->per_source);
+			tcp_gate_free(&s->gate);
 			free(s->buf);
 		}
 		free(s);
@@ -499,19 +452,20 @@ svc_echo_recount_sources(struct svc_echo *s, const struct svc_conf *conf)
 	struct conn_limit cl;
 	struct echo_conn *c;
 
-	if (s->per_source.prefix4 == conf->source_prefix4 &&
-	    s->per_source.prefix6 == conf->source_prefix6)
+	if (s->gate.per_source.prefix4 == conf->source_prefix4 &&
+	    s->gate.per_source.prefix6 == conf->source_prefix6)
 		return;
-	if (conn_limit_init(&cl, s->per_source.nbuckets, conf->source_prefix4,
-	    conf->source_prefix6, hash_random_seed()) == -1)
+	if (conn_limit_init(&cl, s->gate.per_source.nbuckets,
+	    conf->source_prefix4, conf->source_prefix6,
+	    hash_random_seed()) == -1)
 		goto fail;
 	LIST_FOREACH(c, &s->conns, entry)
 		if (conn_limit_take(&cl, (struct sockaddr *)&c->peer, 0) != 1) {
 			conn_limit_free(&cl);
 			goto fail;
 		}
-	conn_limit_free(&s->per_source);
-	s->per_source = cl;
+	conn_limit_free(&s->gate.per_source);
+	s->gate.per_source = cl;
 	return;
 fail:
 	log_warnx("%s: out of memory: source prefixes unchanged", conf->name);
@@ -567,7 +521,7 @@ svc_echo_free(void *arg)
 		svc_echo_conn_free(LIST_FIRST(&s->conns));
 	tcp_close_all(&s->ls);
 	tcp_close_all(&s->staged_ls);
-	conn_limit_free(&s->per_source);
+	tcp_gate_free(&s->gate);
 	free(s->buf);
 	free(s);
 }
@@ -579,10 +533,12 @@ svc_echo_stats(void *arg, struct stats *st)
 
 	stats_put(st, s->conf->name, "connections", s->nconns);
 	stats_put(st, s->conf->name, "connections_accepted", s->accepted);
-	stats_put(st, s->conf->name, "refused_max_connections", s->refused);
-	stats_put(st, s->conf->name, "refused_per_source", s->refused_source);
+	stats_put(st, s->conf->name, "refused_max_connections",
+	    s->gate.refused);
+	stats_put(st, s->conf->name, "refused_per_source",
+	    s->gate.refused_source);
 	stats_put(st, s->conf->name, "closed_timeout", s->timed_out);
-	stats_put(st, s->conf->name, "refused_allow_from", s->denied);
+	stats_put(st, s->conf->name, "refused_allow_from", s->gate.denied);
 	stats_put(st, s->conf->name, "bytes_in", s->bytes);
 	stats_put(st, s->conf->name, "bytes_out", s->bytes_out);
 }

@@ -2,7 +2,9 @@
 /*
  * tcp.c: a TCP service's listeners: opening them on the registry's
  * sockets (listen_fds.c), logging where they listen, allow_from at accept,
- * pausing them when accept fails, and swapping them on a reload.
+ * pausing them when accept fails, and swapping them on a reload; and the
+ * gate a connection passes at accept (allow_from, max_connections,
+ * per_source).
  */
 #include <event2/event.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "hash.h"
 #include "listen_fds.h"
 #include "log.h"
 #include "service.h"
@@ -39,6 +42,85 @@ tcp_admit(const struct svc_conf *conf, struct log_limit *lim,
 	log_limited(lim, LOG_LVL_WARNING, "%s: connection from %s refused: not"
 	    " in allow_from", conf->name, addr_format(sa, peer, sizeof peer));
 	return 0;
+}
+
+/*
+ * A gate for conf's service, its per_source table sized for up to 4096 of
+ * its max_connections. Returns 0, or -1 out of memory.
+ */
+int
+tcp_gate_init(struct tcp_gate *g, const struct svc_conf *conf)
+{
+	memset(g, 0, sizeof *g);
+	return conn_limit_init(&g->per_source, conf->max_connections < 4096 ?
+	    conf->max_connections : 4096, conf->source_prefix4,
+	    conf->source_prefix6, hash_random_seed());
+}
+
+/*
+ * Lets the connection on fd from sa in, counted against its source (undo
+ * with tcp_gate_release() when it closes), when allow_from admits sa and
+ * fewer than max_connections (nconns) and per_source are open; returns 1.
+ * Otherwise counts and logs why, closes fd and returns 0.
+ */
+int
+tcp_gate_admit(struct tcp_gate *g, const struct svc_conf *conf,
+    size_t nconns, evutil_socket_t fd, const struct sockaddr *sa)
+{
+	char peer[ADDR_STRLEN];
+
+	if (!tcp_admit(conf, &g->deny_log, sa)) {
+		g->denied++;
+		goto refuse;
+	}
+	if (nconns >= conf->max_connections) {
+		g->refused++;
+		log_debug("%s: %s refused: %zu connections open", conf->name,
+		    addr_format(sa, peer, sizeof peer), nconns);
+		goto refuse;
+	}
+	switch (conn_limit_take(&g->per_source, sa, conf->per_source)) {
+	case 1:
+		return 1;
+	case 0:
+		g->refused_source++;
+		log_debug("%s: %s refused: per_source limit of %u reached",
+		    conf->name, addr_format(sa, peer, sizeof peer),
+		    conf->per_source);
+		break;
+	default:
+		log_warnx("%s: %s dropped: out of memory", conf->name,
+		    addr_format(sa, peer, sizeof peer));
+		break;
+	}
+refuse:
+	close(fd);
+	return 0;
+}
+
+/* A connection tcp_gate_admit() let in has closed. */
+void
+tcp_gate_release(struct tcp_gate *g, const struct sockaddr *sa)
+{
+	conn_limit_give(&g->per_source, sa);
+}
+
+/* An admitted connection could not be set up (out of memory). */
+void
+tcp_gate_drop(struct tcp_gate *g, const struct svc_conf *conf,
+    const struct sockaddr *sa)
+{
+	char peer[ADDR_STRLEN];
+
+	tcp_gate_release(g, sa);
+	log_warnx("%s: %s dropped: out of memory", conf->name,
+	    addr_format(sa, peer, sizeof peer));
+}
+
+void
+tcp_gate_free(struct tcp_gate *g)
+{
+	conn_limit_free(&g->per_source);
 }
 
 /*

@@ -5,12 +5,14 @@
 
 #include <event2/listener.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "tcp_conn_limit.h"
 
 struct addr;
 struct svc_conf;
 struct svc_ctx;
-
-struct log_limit;
 
 /*
  * A TCP service's listeners, one per socket (listen address or passed
@@ -24,6 +26,29 @@ struct tcp_listeners {
 	struct event		 *retry;	/* re-enables them after a pause */
 };
 
+/*
+ * Who a TCP service lets in: allow_from, max_connections and per_source
+ * at accept, with the counters of those it turned away (each service
+ * emits them under its own stats keys).
+ */
+struct tcp_gate {
+	struct conn_limit	 per_source;	/* open connections per source */
+	struct log_limit	 deny_log;
+	uint64_t		 denied;	/* not in allow_from */
+	uint64_t		 refused;	/* max_connections open */
+	uint64_t		 refused_source; /* per_source open */
+};
+
+int			 tcp_gate_init(struct tcp_gate *,
+			    const struct svc_conf *);
+int			 tcp_gate_admit(struct tcp_gate *,
+			    const struct svc_conf *, size_t, evutil_socket_t,
+			    const struct sockaddr *);
+void			 tcp_gate_release(struct tcp_gate *,
+			    const struct sockaddr *);
+void			 tcp_gate_drop(struct tcp_gate *,
+			    const struct svc_conf *, const struct sockaddr *);
+void			 tcp_gate_free(struct tcp_gate *);
 int			 tcp_admit(const struct svc_conf *, struct log_limit *,
 			    const struct sockaddr *);
 int			 tcp_listen_all(struct svc_ctx *, const struct svc_conf *,

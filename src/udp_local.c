@@ -11,19 +11,8 @@
  */
 #include <string.h>
 
+#include "addr.h"
 #include "udp_local.h"
-
-static int
-is_wildcard(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return ((const struct sockaddr_in *)(const void *)sa)
-		    ->sin_addr.s_addr == htonl(INADDR_ANY);
-	if (sa->sa_family == AF_INET6)
-		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)
-		    (const void *)sa)->sin6_addr);
-	return 0;
-}
 
 /*
  * Asks for each datagram's destination on fd when the address it is bound
@@ -34,7 +23,7 @@ udp_local_enable(int fd, const struct sockaddr *bound)
 {
 	int on = 1;
 
-	if (!is_wildcard(bound))
+	if (!addr_is_wildcard(bound))
 		return 0;
 	if (bound->sa_family == AF_INET)
 		return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on,

@@ -306,6 +306,70 @@ class Idle(DictdTest):
         self.assertLess(per, 8, "%.1f KiB a connection" % per)
 
 
+def closed_unanswered(sock, timeout=2.0):
+    """True when the server closes sock without sending anything."""
+    sock.settimeout(timeout * SLOW)
+    try:
+        return sock.recv(100) == b""
+    except ConnectionResetError:
+        return True
+
+
+class Admission(unittest.TestCase):
+    """allow_from, max_connections and per_source at accept (tcp.c's gate),
+    counted under the same stats keys as echo's."""
+
+    def daemon(self, **keys):
+        extra = "".join("\n%s = %s" % kv for kv in keys.items())
+        d = Daemon(CONFIG.replace("idle_timeout = %d",
+                                  "idle_timeout = %d" + extra) % 300,
+                   {"en.txt": EN, "zh.txt": ZH}).start()
+        self.addCleanup(d.__exit__)
+        return d, d.addr("dictd")[1]
+
+    def open_two_refuse_third(self, addr):
+        a = socket.create_connection(addr)
+        b = socket.create_connection(addr)
+        self.addCleanup(a.close)
+        self.addCleanup(b.close)
+        read_until(a, [b"220 "])
+        read_until(b, [b"220 "])
+        with socket.create_connection(addr) as c:
+            self.assertTrue(closed_unanswered(c))
+        return a, b
+
+    def test_max_connections(self):
+        d, addr = self.daemon(max_connections=2)
+        a, _ = self.open_two_refuse_third(addr)
+        st = d.stats("dictd")
+        self.assertEqual((st["refused_max_connections"],
+                          st["refused_per_source"], st["connections"]),
+                         (1, 0, 2))
+        a.close()
+        deadline = time.monotonic() + 5 * SLOW
+        while d.stats("dictd")["connections"] != 1:
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        with socket.create_connection(addr) as c:
+            read_until(c, [b"220 "])
+
+    def test_per_source(self):
+        d, addr = self.daemon(per_source=2)
+        self.open_two_refuse_third(addr)
+        st = d.stats("dictd")
+        self.assertEqual((st["refused_per_source"],
+                          st["refused_max_connections"]), (1, 0))
+
+    def test_allow_from(self):
+        # 192.0.2.0/24 is TEST-NET-1: only named here, no traffic goes there.
+        d, addr = self.daemon(allow_from="192.0.2.0/24")
+        with socket.create_connection(addr) as c:
+            self.assertTrue(closed_unanswered(c))
+        d.wait_log(r"dictd: connection from 127\.0\.0\.1:\d+ refused: not in"
+                   r" allow_from")
+        self.assertEqual(d.stats("dictd")["refused_allow_from"], 1)
+
+
 class Config(unittest.TestCase):
     def test_unknown_database_names_file_section_key(self):
         with Daemon(CONFIG.replace("dict, dict-zh", "dict, nosuch") % 300,

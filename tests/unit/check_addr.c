@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "echo_conn_limit.h"
+#include "tcp_conn_limit.h"
 #include "ratelimit.h"
 #include "run_suite.h"
 
@@ -49,6 +49,27 @@ START_TEST(test_addr_same)
 	ck_assert(addr_same(&a, &b));
 	ck_assert(!addr_same(&a, &c));
 	ck_assert_uint_eq(addr_port((struct sockaddr *)&c.ss), 6);
+}
+END_TEST
+
+static int
+wildcard(const char *s)
+{
+	struct addr a;
+	char err[128];
+
+	ck_assert_int_eq(addr_parse(s, &a, err, sizeof err), 0);
+	return addr_is_wildcard((struct sockaddr *)&a.ss);
+}
+
+/* What udp_local.c asks IP_PKTINFO for, and addr_overlap() widens. */
+START_TEST(test_addr_is_wildcard)
+{
+	ck_assert(wildcard("0.0.0.0:53"));
+	ck_assert(wildcard("[::]:53"));
+	ck_assert(!wildcard("127.0.0.1:53"));
+	ck_assert(!wildcard("[::1]:53"));
+	ck_assert(!wildcard("[::ffff:0.0.0.0]:53"));
 }
 END_TEST
 
@@ -157,6 +178,7 @@ addr_suite(void)
 
 	tcase_add_test(tc, test_addr);
 	tcase_add_test(tc, test_addr_same);
+	tcase_add_test(tc, test_addr_is_wildcard);
 	tcase_add_test(tc, test_bad_sources);
 	tcase_add_test(tc, test_cidr_lists);
 	tcase_add_test(tc, test_source_prefixes);

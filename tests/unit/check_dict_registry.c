@@ -39,7 +39,12 @@ START_TEST(test_publish_find_withdraw)
 	ck_assert_ptr_eq(e->dict, d1);
 	ck_assert_int_eq(e->ix_ready, 0);
 	gen = e->gen;
-	/* The index builds in the loop's turns. */
+	/* No DICT service uses the indexes: none is built. */
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(dict_registry_find(&r, "dict")->ix_ready, 0);
+	ck_assert_ptr_null(dict_registry_find(&r, "dict")->ix);
+	/* Once one does, the index builds in the loop's turns. */
+	dict_registry_use_indexes(&r, 1);
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	e = dict_registry_find(&r, "dict");
 	ck_assert_int_eq(e->ix_ready, 1);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * echo_conn_limit.c: how many connections each source has open, for echo's
- * per_source limit. A source is the first prefix4 or prefix6 bits of its
- * address (an IPv6 /64 by default: one host may hold all of it).
+ * tcp_conn_limit.c: how many connections each source has open, for a TCP
+ * service's per_source limit (tcp.c's gate). A source is the first
+ * prefix4 or prefix6 bits of its address (an IPv6 /64 by default: one host
+ * may hold all of it).
  *
  * Unlike the rate limiter's lossy table this count must be exact, or a
  * client could open more by having its entry forgotten. It stays bounded
@@ -13,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "echo_conn_limit.h"
+#include "tcp_conn_limit.h"
 #include "hash.h"
 
 struct conn_source {

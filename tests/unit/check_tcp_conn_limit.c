@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* check_echo_conn_limit.c: echo's count of open connections per source. */
+/* check_tcp_conn_limit.c: a TCP service's count of open connections per source. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <string.h>
 
 #include "addr.h"
-#include "echo_conn_limit.h"
+#include "tcp_conn_limit.h"
 #include "run_suite.h"
 
 START_TEST(test_conn_limit)
@@ -42,9 +42,9 @@ START_TEST(test_conn_limit)
 END_TEST
 
 static Suite *
-echo_conn_limit_suite(void)
+tcp_conn_limit_suite(void)
 {
-	Suite *s = suite_create("echo_conn_limit");
+	Suite *s = suite_create("tcp_conn_limit");
 	TCase *tc = tcase_create("pure");
 
 	tcase_add_test(tc, test_conn_limit);
@@ -55,5 +55,5 @@ echo_conn_limit_suite(void)
 int
 main(void)
 {
-	return run_suite(echo_conn_limit_suite());
+	return run_suite(tcp_conn_limit_suite());
 }

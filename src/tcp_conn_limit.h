@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* echo_conn_limit.h: open connections counted per source network. */
-#ifndef NETDEMO_ECHO_CONN_LIMIT_H
-#define NETDEMO_ECHO_CONN_LIMIT_H
+/* tcp_conn_limit.h: open connections counted per source network. */
+#ifndef NETDEMO_TCP_CONN_LIMIT_H
+#define NETDEMO_TCP_CONN_LIMIT_H
 
 #include <stddef.h>
 #include <stdint.h>
