@@ -126,14 +126,17 @@ static int
 dictd_job_turn(struct svc_dictd *s, struct dictd_job *j)
 {
 	const struct dict_entry *e;
+	const char *name;
 
 	for (;;) {
-		if (j->name == NULL && (j->name = dictd_job_next_db(s, j))
-		    == NULL)
-			return 0;
+		if (j->name[0] == '\0') {
+			if ((name = dictd_job_next_db(s, j)) == NULL)
+				return 0;
+			snprintf(j->name, sizeof j->name, "%s", name);
+		}
 		if ((e = dict_registry_find(s->ctx->dicts, j->name)) == NULL ||
 		    e->ix_failed) {
-			j->name = NULL;		/* withdrawn: nothing from it */
+			j->name[0] = '\0';	/* withdrawn: nothing from it */
 			continue;
 		}
 		if (!e->ix_ready)
@@ -149,7 +152,7 @@ dictd_job_turn(struct svc_dictd *s, struct dictd_job *j)
 			return 1;
 		if (!dictd_job_table_done(j))
 			return 0;
-		j->name = NULL;
+		j->name[0] = '\0';
 	}
 }
 

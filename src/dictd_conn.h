@@ -47,7 +47,9 @@ struct dictd_job {
 	int			 strat;
 	char			 db[CONFIG_NAME_MAX + 1]; /* what was asked */
 	size_t			 next;		/* the next database to match */
-	const char		*name;		/* the one being matched */
+	/* The one being matched ("": none yet): a copy, as a reload frees
+	 * the conf whose databases list it came from. */
+	char			 name[CONFIG_NAME_MAX + 1];
 	uint64_t		 gen;		/* its table's, when started */
 	int			 running;	/* m is set up on that table */
 	size_t			 total;
