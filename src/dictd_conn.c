@@ -24,6 +24,7 @@
 
 #include "dict_registry.h"
 #include "dictd_conn.h"
+#include "tcp.h"
 #include "log.h"
 #include "service.h"
 
@@ -394,9 +395,8 @@ dictd_conn_new(struct svc_dictd *s, evutil_socket_t fd,
 {
 	struct dictd_conn *c;
 	struct dictd_out o;
-	int on = 1;
 
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+	tcp_conn_setup(fd, s->conf->name);
 	if ((c = calloc(1, sizeof *c)) == NULL) {
 		close(fd);
 		return -1;

@@ -6,7 +6,7 @@
  * Memory per connection stays bounded whatever the client does: once its
  * unsent output passes ECHO_HIGH_WATER, reading from it stops until the
  * output drains below ECHO_LOW_WATER; the kernel's socket buffers are
- * fixed at ECHO_SOCKBUF, so they cannot grow for it either. An idle
+ * fixed small (tcp_conn_setup), so they cannot grow for it either. An idle
  * timeout closes clients that send nothing, and the bufferevent's write
  * timeout one whose echo stops draining, even while it keeps sending. A
  * client's EOF ends the connection once everything it sent has been sent
@@ -52,15 +52,6 @@
 #define ECHO_LOW_WATER		(16 * 1024)
 #define ECHO_READ_CHUNK		(64 * 1024)
 
-/*
- * Left alone, Linux grows a send buffer up to tcp_wmem's max (4 MiB) for a
- * client that never reads (every write still "progresses", so no timeout
- * fires), and a receive buffer as far. Fixed at this (the kernel doubles
- * it for its bookkeeping), a stalled client holds at most a few hundred
- * KiB of kernel memory, and two 16 KiB messages still fit in flight:
- * bench/run's echo loads lost no throughput.
- */
-#define ECHO_SOCKBUF		(32 * 1024)
 
 struct echo_conn {
 	LIST_ENTRY(echo_conn)	 entry;
@@ -321,15 +312,8 @@ svc_echo_conn_new(struct svc_echo *s, evutil_socket_t fd, const struct sockaddr 
 {
 	struct echo_conn *c;
 	struct timeval tv;
-	int on = 1, size = ECHO_SOCKBUF;
 
-	/* Without it a 16 KiB echo waits ~40 ms on Nagle against delayed ACK. */
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == -1)
-		log_debug("%s: TCP_NODELAY: %s", s->conf->name, strerror(errno));
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) == -1)
-		log_debug("%s: socket buffers: %s", s->conf->name,
-		    strerror(errno));
+	tcp_conn_setup(fd, s->conf->name);
 	if ((c = calloc(1, sizeof *c)) == NULL) {
 		close(fd);
 		return -1;

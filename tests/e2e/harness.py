@@ -180,3 +180,19 @@ def udp_ask(addr, payload, timeout=2.0, family=socket.AF_INET):
         s.settimeout(timeout * SLOW)
         s.sendto(payload, addr)
         return s.recv(65536)
+
+
+def server_queues(port):
+    """(send, receive) queue bytes of the daemon's side of each established
+    connection on port, from /proc/net/tcp and tcp6."""
+    queues = []
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(name) as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                if (int(fields[1].rsplit(":", 1)[1], 16) == port
+                        and fields[3] == "01"):
+                    tx, rx = fields[4].split(":")
+                    queues.append((int(tx, 16), int(rx, 16)))
+    return queues

@@ -11,7 +11,8 @@ import subprocess
 import time
 import unittest
 
-from harness import Daemon, RSS_SLACK_KIB, SLOW, WRAPPER, run_netdemo, udp_ask
+from harness import (Daemon, RSS_SLACK_KIB, SLOW, WRAPPER, run_netdemo,
+                     server_queues, udp_ask)
 
 EN = ("# test words\n# Licensed under CC BY-SA 4.0 for the test.\n"
       "apple:苹果\nwater:水\nwater buffalo:水牛\nwatch:手表\nhello:你好\n")
@@ -277,6 +278,26 @@ class Protocol(DictdTest):
             self.assertGreater(i, 5, "the MATCHes took no time at all")
         # Unsliced, 40 scans of 120,000 keys hold the loop ~100 ms.
         self.assertLess(worst, 0.03, "a datagram waited %.1f ms" % (worst * 1e3))
+
+    def test_a_client_that_never_reads_pins_little_kernel_memory(self):
+        """The daemon's side of a connection keeps small kernel buffers, as
+        echo's does: a pipelining client that never reads pinned ~2.8 MB of
+        send queue each before (found by the attack pass)."""
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as c:
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+            c.connect(("127.0.0.1", self.port))
+            c.settimeout(0.2)
+            c.setblocking(False)
+            req = b"DEFINE * apple\r\n" * 200
+            deadline = time.monotonic() + 3 * SLOW
+            while time.monotonic() < deadline:
+                try:
+                    c.send(req)
+                except BlockingIOError:
+                    time.sleep(0.05)
+            queued = [tx for tx, _ in server_queues(self.port)]
+            self.assertTrue(queued)
+            self.assertLess(max(queued), 256 * 1024, queued)
 
     def test_a_client_that_never_reads_costs_bounded_memory(self):
         with socket.create_connection(("127.0.0.1", self.port)) as s:

@@ -7,7 +7,7 @@ import threading
 import time
 import unittest
 
-from harness import Daemon, RSS_SLACK_KIB, SLOW, WRAPPER, udp_ask
+from harness import Daemon, RSS_SLACK_KIB, SLOW, WRAPPER, server_queues, udp_ask
 
 
 def config(**keys):
@@ -45,22 +45,6 @@ def closed_within(sock, seconds):
             except (ConnectionResetError, BrokenPipeError):
                 return True
     return False
-
-
-def server_queues(port):
-    """Send and receive queue bytes of each established socket whose local
-    port is port (the daemon's side), from /proc/net/tcp and tcp6."""
-    queues = []
-    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(name) as f:
-            next(f)
-            for line in f:
-                fields = line.split()
-                if (int(fields[1].rsplit(":", 1)[1], 16) == port
-                        and fields[3] == "01"):
-                    tx, rx = fields[4].split(":")
-                    queues.append((int(tx, 16), int(rx, 16)))
-    return queues
 
 
 def two_open_then_third_closed(addr):
