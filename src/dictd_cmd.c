@@ -73,6 +73,25 @@ has_controls(const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * Whether the line is UTF-8 once each backslash is taken away from the
+ * byte it escapes: the words are that, and curl escapes every byte of
+ * 0x80 and over ("d:\xe8\x8b\xb9..."), which as sent is not UTF-8.
+ */
+static int
+unescaped_utf8(const char *s, size_t len)
+{
+	char plain[DICTD_LINE_MAX];
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n < sizeof plain; i++) {
+		if (s[i] == '\\' && i + 1 < len)
+			i++;
+		plain[n++] = s[i];
+	}
+	return utf8_valid(plain, n);
+}
+
 static int
 fail(struct dictd_cmd *cmd, int code, const char *why)
 {
@@ -224,7 +243,7 @@ dictd_cmd_parse(const char *s, size_t len, char *buf, size_t bufsize,
 		return fail(cmd, 500, "line too long");
 	if (has_controls(s, len))
 		return fail(cmd, 500, "control bytes in the line");
-	if (!utf8_valid(s, len))
+	if (!unescaped_utf8(s, len))
 		return fail(cmd, 500, "invalid UTF-8");
 	if ((n = split_next(&sp, &w[0], &cmd->why)) == -1)
 		return 501;

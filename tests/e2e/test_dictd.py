@@ -144,6 +144,11 @@ class RealClients(DictdTest):
         self.assertEqual(rc, 0, out)
         self.assertIn('dict "water buffalo"', out)
         self.assertIn('dict "watch"', out)
+        # curl escapes each byte over 0x7f with a backslash.
+        rc, out = run(["curl", "-sS", "-m", "5", url + "/d:苹果:dict-zh"])
+        self.assertEqual(rc, 0, out)
+        self.assertIn("apple", out)
+        self.assertNotIn("invalid UTF-8", out)
 
 
 class Protocol(DictdTest):

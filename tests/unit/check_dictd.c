@@ -160,6 +160,10 @@ START_TEST(test_cmd_errors)
 	ck_assert_str_eq(cmd.why, "invalid UTF-8");
 	ck_assert_int_eq(parse("DEFINE * \xed\xa0\x80"), 500);
 	ck_assert_int_eq(parse("DEFINE * \xe8\x8b"), 500);
+	/* curl escapes every byte over 0x7f: UTF-8 once unescaped is fine. */
+	ck_assert_int_eq(parse("DEFINE * \\\xe8\\\x8b\\\xb9"), 0);
+	ck_assert_str_eq(cmd.arg[1].s, "\xe8\x8b\xb9");
+	ck_assert_int_eq(parse("DEFINE * \\\xe8\\\x8b"), 500);
 }
 END_TEST
 
