@@ -52,6 +52,14 @@ svc_dictd_check_config(const struct config *conf, const struct svc_conf *sc,
 		return -1;
 	}
 	for (i = 0; i < sc->databases.n; i++) {
+		for (j = 0; j < i; j++) {
+			if (strcasecmp(sc->databases.v[j], sc->databases.v[i])
+			    == 0) {
+				snprintf(err, errlen, "databases: '%s' is listed"
+				    " twice", sc->databases.v[i]);
+				return -1;
+			}
+		}
 		for (j = 0; j < conf->nsvcs; j++) {
 			d = &conf->svcs[j];
 			if (strcasecmp(d->name, sc->databases.v[i]) == 0 &&

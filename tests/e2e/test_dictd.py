@@ -428,6 +428,14 @@ class Config(unittest.TestCase):
         self.assertIn("netdemo.ini: [dictd] databases: 'nosuch' is no"
                       " enabled dict section", err)
 
+    def test_a_database_listed_twice_is_an_error(self):
+        # SHOW DB listed it twice and DEFINE * answered twice (attack pass).
+        with Daemon(CONFIG.replace("dict, dict-zh", "dict, DICT") % 300,
+                    {"en.txt": EN, "zh.txt": ZH}) as d:
+            rc, _, err = run_netdemo(["-t", "-c", d.config])
+        self.assertNotEqual(rc, 0)
+        self.assertIn("[dictd] databases: 'DICT' is listed twice", err)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
