@@ -16,49 +16,7 @@
 #include <string.h>
 
 #include "escape.h"
-
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
-/* The code point of the valid sequence of len bytes at s. */
-static unsigned
-utf8_cp(const unsigned char *s, size_t len)
-{
-	static const unsigned char lead_mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
-	unsigned cp = s[0] & lead_mask[len];
-	size_t i;
-
-	for (i = 1; i < len; i++)
-		cp = cp << 6 | (s[i] & 0x3f);
-	return cp;
-}
+#include "utf8.h"
 
 /*
  * Unicode's format characters (general category Cf, as of Unicode 15)
@@ -66,7 +24,7 @@ utf8_cp(const unsigned char *s, size_t len)
  * join or break the text around them.
  */
 static int
-is_format_char(unsigned cp)
+is_format_char(uint32_t cp)
 {
 	static const unsigned ranges[][2] = {
 		{ 0x00ad, 0x00ad }, { 0x0600, 0x0605 }, { 0x061c, 0x061c },
@@ -114,13 +72,14 @@ escape_text(const char *in, size_t n, char *out, size_t outlen)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	size_t i = 0, off = 0, k, m;
+	uint32_t cp = 0;
 	char esc[16];
 	const char *piece;
 
 	if (outlen == 0)
 		return 0;
 	while (i < n) {
-		k = utf8_seq_len(s + i, n - i);
+		k = utf8_next(in + i, n - i, &cp);
 		piece = in + i;
 		m = k;
 		/* C1 controls are U+0080-U+009F: 0xc2 0x80 to 0xc2 0x9f. */
@@ -133,9 +92,9 @@ escape_text(const char *in, size_t n, char *out, size_t outlen)
 			m = (size_t)escape_byte(s[i], esc, sizeof esc);
 			m += (size_t)escape_byte(s[i + 1], esc + m, sizeof esc - m);
 			piece = esc;
-		} else if (k >= 2 && is_format_char(utf8_cp(s + i, k))) {
+		} else if (k >= 2 && is_format_char(cp)) {
 			m = (size_t)snprintf(esc, sizeof esc, "\\u{%04X}",
-			    utf8_cp(s + i, k));
+			    (unsigned)cp);
 			piece = esc;
 		}
 		if (off + m >= outlen)
