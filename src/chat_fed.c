@@ -123,6 +123,21 @@ chat_fed_publish_cb(redisAsyncContext *ac, void *r, void *priv)
 }
 
 /*
+ * Writes what is buffered for Redis now rather than on the loop's next
+ * turn: the caller goes on to send to its own members, and the other
+ * instances' members should not wait for that (cross-instance p99 2.8 ->
+ * 1.6 ms in bench/run). Not from inside one of pub's own reply callbacks:
+ * a failed write frees the context under hiredis's callback loop there,
+ * and the loop writes right after the callbacks anyway.
+ */
+static void
+flush_now(struct chat_fed *f)
+{
+	if (f->pub != NULL && (f->pub->c.flags & REDIS_IN_CALLBACK) == 0)
+		redisAsyncHandleWrite(f->pub);
+}
+
+/*
  * Publishes "NAME# TEXT" once for the other instances. Never waits: when
  * Redis lags the message queues, and the oldest queued one is dropped.
  */
@@ -139,6 +154,7 @@ chat_fed_publish(struct chat_fed *f, const char *line, size_t len)
 		if ((n = chat_fed_encode(f->enc, f->qslot, f->id, line, len)) == 0)
 			return;
 		send_publish(f, f->enc, n);
+		flush_now(f);
 		return;
 	}
 	if (f->qlen == CHAT_FED_QUEUE) {
