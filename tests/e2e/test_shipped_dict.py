@@ -81,6 +81,29 @@ class ShippedDictTest(unittest.TestCase):
             self.assertIn(en, got.split("; ")[0].split(" ") + got.split("; "),
                           "%s -> %s" % (zh, got))
 
+    def test_chinese_senses_everyday_first(self):
+        # Found by an outside tester: 看 "to look after", 家 "used in 家伙",
+        # 东西 "east and west" came first; 吃 ended in "variant of 吃".
+        for zh, first in (("看", "to see"), ("家", "home"), ("东西", "thing"),
+                          ("几", "how much"), ("吃", "to eat")):
+            got = udp_ask(self.d.addr("zh")[1], zh.encode()).decode()
+            self.assertEqual(got.split("; ")[0], first, "%s -> %s" % (zh, got))
+
+    def test_no_sense_points_at_itself(self):
+        bad = []
+        with open(os.path.join(DATA, "dict-zh-en.txt"), encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("#"):
+                    continue
+                key, value = line.rstrip("\n").split(":", 1)
+                for sense in value.split("; "):
+                    m = re.fullmatch(r"(?:[\w-]+ )*?(?:variant of|written|see|"
+                                     r"same as) (\S+?)[,.]?", sense)
+                    if (m and m.group(1) == key) or sense.endswith(
+                            ("Taiwan pr.", "also pr.")):
+                        bad.append(line.strip()[:80])
+        self.assertEqual(bad[:10], [])
+
     def test_what_people_type(self):
         en, zh = self.d.addr("en")[1], self.d.addr("zh")[1]
 
