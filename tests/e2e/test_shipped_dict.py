@@ -89,6 +89,15 @@ class ShippedDictTest(unittest.TestCase):
             got = udp_ask(self.d.addr("zh")[1], zh.encode()).decode()
             self.assertEqual(got.split("; ")[0], first, "%s -> %s" % (zh, got))
 
+    def test_names(self):
+        # A file's own capitalised entry answers as spelled; lower case
+        # finds the common word (china: porcelain), or the name when no
+        # common word is spelled so (monday).
+        for en, zh in (("China", "中国"), ("china", "瓷"), ("Monday", "周一"),
+                       ("monday", "周一"), ("Japan", "日本")):
+            got = udp_ask(self.d.addr("en")[1], en.encode()).decode()
+            self.assertEqual(got.split("; ")[0], zh, "%s -> %s" % (en, got))
+
     def test_no_sense_points_at_itself(self):
         bad = []
         with open(os.path.join(DATA, "dict-zh-en.txt"), encoding="utf-8") as f:
@@ -143,7 +152,9 @@ class ShippedDictTest(unittest.TestCase):
                     continue
                 key, value = line.rstrip("\n").split(":", 1)
                 # No CEDICT notes: classifiers, pinyin, qualifiers, xrefs.
-                if not re.fullmatch(r"[a-z](?:[a-z' -]*[a-z])?", key) or \
+                if not re.fullmatch(r"[A-Za-z](?:[a-z' -]*[a-z])?|"
+                                    r"[A-Z][a-z]+(?: (?:of |the )?[A-Z][a-z]+)*",
+                                    key) or \
                         re.match(r"(variant of|old variant|surname) ", key) \
                         or re.search(r"CL:|[\[\]()|]", value):
                     bad.append(line.strip())
