@@ -276,11 +276,17 @@ class ReuseportTest(unittest.TestCase):
         ds = [Daemon(conf, {"w.txt": "apple:苹果\n"}).start() for _ in range(2)]
         for d in ds:
             self.addCleanup(d.__exit__)
+        # 64 sources: each socket stays open until the end, so no two share a
+        # port (a closed socket's port can come back within the 500 ms in
+        # which the repeat guard drops a source's identical datagram).
+        socks = []
         for i in range(64):
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                s.settimeout(2 * SLOW)
-                s.sendto(b"apple", ("127.0.0.1", port))
-                self.assertEqual(s.recv(100).decode(), "苹果")
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks.append(s)
+            self.addCleanup(s.close)
+            s.settimeout(2 * SLOW)
+            s.sendto(b"apple", ("127.0.0.1", port))
+            self.assertEqual(s.recv(100).decode(), "苹果")
         got = [d.stats("dict")["datagrams_in"] for d in ds]
         self.assertEqual(sum(got), 64)
         self.assertTrue(all(n > 0 for n in got), got)
