@@ -89,13 +89,23 @@ req_get(struct chat_fed *f, int kind, const struct udp_peer *peer)
 	return NULL;
 }
 
+/* A line the others will not see: counted, logged at most once a second. */
+static void
+drop_down(struct chat_fed *f)
+{
+	f->dropped_down++;
+	log_limited(&f->down_log, LOG_LVL_WARNING, "%s: federation down: a"
+	    " line was not published (%llu so far)", f->section,
+	    (unsigned long long)f->dropped_down);
+}
+
 /* Sends one queued message, or a new one; the caller checked inflight. */
 static void
 send_publish(struct chat_fed *f, const char *msg, size_t len)
 {
 	if (redisAsyncCommand(f->pub, chat_fed_publish_cb, NULL,
 	    "PUBLISH %s %b", f->channel, msg, len) != REDIS_OK) {
-		f->dropped_down++;
+		drop_down(f);
 		return;
 	}
 	f->inflight++;
@@ -147,7 +157,7 @@ chat_fed_publish(struct chat_fed *f, const char *line, size_t len)
 	size_t at, n;
 
 	if (!f->up) {
-		f->dropped_down++;
+		drop_down(f);
 		return;
 	}
 	if (f->inflight < CHAT_FED_INFLIGHT) {
@@ -161,6 +171,9 @@ chat_fed_publish(struct chat_fed *f, const char *line, size_t len)
 		f->qhead = (f->qhead + 1) % CHAT_FED_QUEUE;
 		f->qlen--;
 		f->dropped_queue++;
+		log_limited(&f->queue_log, LOG_LVL_WARNING, "%s: federation:"
+		    " Redis lags, dropped the oldest queued line (%llu so far)",
+		    f->section, (unsigned long long)f->dropped_queue);
 	}
 	at = (f->qhead + f->qlen) % CHAT_FED_QUEUE;
 	n = chat_fed_encode(f->queue + at * f->qslot, f->qslot, f->id, line, len);

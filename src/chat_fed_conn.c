@@ -2,8 +2,10 @@
 /*
  * chat_fed_conn.c: chat federation's two Redis connections and their life:
  * config checks, connect with a timeout, AUTH and SELECT, SUBSCRIBE, the
- * presence refresh, and reconnecting with a capped backoff when Redis goes
- * away. Says in the log when federation goes down and when it is back.
+ * presence refresh, a liveness deadline (Redis answers within
+ * CHAT_FED_ANSWER_MS or is down), and reconnecting with a capped backoff
+ * when Redis goes away. Says in the log when federation goes down and when
+ * it is back.
  */
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
@@ -14,10 +16,12 @@
 #include <string.h>
 
 #include "chat_fed_conn.h"
+#include "clock.h"
 #include "config.h"
 #include "xmalloc.h"
 
 static void	fed_connect(struct chat_fed *);
+static void	fed_sub_cb(redisAsyncContext *, void *, void *);
 
 /* The federation keys of a chat section; -1 + err naming the key. */
 int
@@ -99,6 +103,7 @@ fed_close(struct chat_fed *f)
 	/* Cleared first: the callbacks hiredis runs while freeing are stale. */
 	f->pub = f->sub = NULL;
 	f->pub_ready = f->sub_ready = 0;
+	f->pub_probe = f->sub_probe = 0;
 	f->inflight = 0;
 	f->qlen = 0;
 	if (pub != NULL)
@@ -107,13 +112,21 @@ fed_close(struct chat_fed *f)
 		redisAsyncFree(sub);
 }
 
-/* Drops both connections and tries again after the backoff. */
+/*
+ * Drops both connections and tries again after the backoff. Down before
+ * closing: freeing a connection answers its waiting who and nick locally,
+ * and what those answers do must not reach for a connection being freed.
+ */
 static void
 fed_down(struct chat_fed *f, const char *why)
 {
 	struct timeval tv;
+	int was_up = f->up;
 
+	f->up = 0;
 	event_del(f->ev_timeout);
+	event_del(f->ev_tick);
+	event_del(f->ev_refresh);
 	fed_close(f);
 	if (f->closing)
 		return;
@@ -126,17 +139,75 @@ fed_down(struct chat_fed *f, const char *why)
 		log_debug("%s: federation: redis://%s:%d: %s", f->section,
 		    f->url.host, f->url.port, why);
 	f->down_logged = 1;
-	if (f->up) {
-		f->up = 0;
-		event_del(f->ev_refresh);
+	if (was_up)
 		f->hooks->status(f->arg, 0);
-	}
 	tv.tv_sec = f->backoff_ms / 1000;
 	tv.tv_usec = (f->backoff_ms % 1000) * 1000;
 	event_add(f->ev_retry, &tv);
 	f->backoff_ms *= 2;
 	if (f->backoff_ms > CHAT_FED_BACKOFF_MAX_MS)
 		f->backoff_ms = CHAT_FED_BACKOFF_MAX_MS;
+}
+
+/* Any answer to a probe: Redis is alive and has answered all before it. */
+static void
+fed_pong_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct chat_fed *f = ac->data;
+
+	(void)r;
+	(void)priv;
+	if (ac == f->pub)
+		f->pub_probe = 0;
+}
+
+/*
+ * The subscriber is probed with its own SUBSCRIBE again, which Redis
+ * confirms like the first: hiredis 0.14 loses a subscribed PING's "pong"
+ * (it looks the reply up as a pattern subscription).
+ */
+static void
+fed_probe(struct chat_fed *f, int64_t now, int sub)
+{
+	if (f->pub_probe == 0 && redisAsyncCommand(f->pub, fed_pong_cb, NULL,
+	    "PING") == REDIS_OK)
+		f->pub_probe = now;
+	if (sub && f->sub_probe == 0 && redisAsyncCommand(f->sub, fed_sub_cb,
+	    NULL, "SUBSCRIBE %s", f->channel) == REDIS_OK)
+		f->sub_probe = now;
+	f->last_probe = now;
+}
+
+/*
+ * Redis must answer within CHAT_FED_ANSWER_MS: a probe follows anything
+ * pub waits for, and both connections are probed when idle, so a Redis
+ * that hangs with its connections open is down within about 4 s of being
+ * asked something.
+ */
+static void
+fed_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chat_fed *f = arg;
+	int64_t now = clock_monotonic_ns();
+	int64_t limit = (int64_t)CHAT_FED_ANSWER_MS * 1000000;
+	char why[80];
+
+	(void)fd;
+	(void)what;
+	if (!f->up)
+		return;
+	if ((f->pub_probe != 0 && now - f->pub_probe > limit) ||
+	    (f->sub_probe != 0 && now - f->sub_probe > limit)) {
+		snprintf(why, sizeof why, "no answer from Redis within %d s%s",
+		    CHAT_FED_ANSWER_MS / 1000, f->pub_probe != 0 ? "" :
+		    " (subscriber)");
+		fed_down(f, why);
+		return;
+	}
+	if (now - f->last_probe > (int64_t)CHAT_FED_IDLE_MS * 1000000)
+		fed_probe(f, now, 1);
+	else if (f->pub->replies.head != NULL)
+		fed_probe(f, now, 0);
 }
 
 static void
@@ -159,6 +230,7 @@ static void
 fed_maybe_up(struct chat_fed *f)
 {
 	struct timeval tv = { f->ttl / 3 > 0 ? f->ttl / 3 : 1, 0 };
+	struct timeval tick = { 0, CHAT_FED_TICK_MS * 1000 };
 
 	if (!f->pub_ready || !f->sub_ready || f->up)
 		return;
@@ -172,8 +244,10 @@ fed_maybe_up(struct chat_fed *f)
 	    f->url.db, f->channel);
 	f->ever_up = 1;
 	f->down_logged = 0;
+	f->last_probe = clock_monotonic_ns();
 	chat_fed_resync(f);
 	event_add(f->ev_refresh, &tv);
+	event_add(f->ev_tick, &tick);
 	f->hooks->status(f->arg, 1);
 }
 
@@ -214,6 +288,7 @@ fed_sub_cb(redisAsyncContext *ac, void *r, void *priv)
 	if (kind->type != REDIS_REPLY_STRING)
 		return;
 	if (strcmp(kind->str, "subscribe") == 0) {
+		f->sub_probe = 0;
 		f->sub_ready = 1;
 		fed_maybe_up(f);
 	} else if (strcmp(kind->str, "message") == 0 &&
@@ -260,9 +335,13 @@ fed_disconnect_cb(const redisAsyncContext *ac, int status)
 static void
 fed_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
+	char why[80];
+
 	(void)fd;
 	(void)what;
-	fed_down(arg, "no answer within 2 s");
+	snprintf(why, sizeof why, "no answer from Redis within %d s",
+	    CHAT_FED_CONNECT_MS / 1000);
+	fed_down(arg, why);
 }
 
 /* One connection, attached to the loop, AUTH queued; NULL + why. */
@@ -369,7 +448,9 @@ chat_fed_new(struct event_base *base, const struct svc_conf *conf,
 	f->ev_retry = evtimer_new(base, fed_retry_cb, f);
 	f->ev_timeout = evtimer_new(base, fed_timeout_cb, f);
 	f->ev_refresh = event_new(base, -1, EV_PERSIST, fed_refresh_timer_cb, f);
-	if (f->ev_retry == NULL || f->ev_timeout == NULL || f->ev_refresh == NULL) {
+	f->ev_tick = event_new(base, -1, EV_PERSIST, fed_tick_cb, f);
+	if (f->ev_retry == NULL || f->ev_timeout == NULL ||
+	    f->ev_refresh == NULL || f->ev_tick == NULL) {
 		snprintf(err, errlen, "federation: cannot create its timers");
 		goto fail;
 	}
@@ -399,6 +480,8 @@ chat_fed_free(struct chat_fed *f)
 		event_free(f->ev_timeout);
 	if (f->ev_refresh != NULL)
 		event_free(f->ev_refresh);
+	if (f->ev_tick != NULL)
+		event_free(f->ev_tick);
 	secret_free(&f->pass);
 	free(f->section);
 	free(f->prefix);

@@ -18,6 +18,14 @@
 #define CHAT_FED_QUEUE		256	/* messages waiting behind them */
 #define CHAT_FED_REQS		64	/* who and nick awaiting Redis */
 #define CHAT_FED_CONNECT_MS	2000
+/*
+ * Redis is down when a command (or a probe) has waited this long for its
+ * answer: a hung or cut-off Redis keeps its TCP connection, and keepalive
+ * would notice a cut only after ~30 s, a hang never.
+ */
+#define CHAT_FED_ANSWER_MS	3000
+#define CHAT_FED_TICK_MS	500	/* how often that is checked */
+#define CHAT_FED_IDLE_MS	5000	/* probe both connections when idle */
 #define CHAT_FED_BACKOFF_MIN_MS	100
 #define CHAT_FED_BACKOFF_MAX_MS	5000
 #define CHAT_FED_PASS_MAX	512	/* bytes of federation_password */
@@ -53,6 +61,9 @@ struct chat_fed {
 	int				 down_logged;	/* this outage */
 	unsigned			 backoff_ms;
 	struct event			*ev_retry, *ev_timeout, *ev_refresh;
+	struct event			*ev_tick;	/* liveness, while up */
+	int64_t				 pub_probe, sub_probe; /* sent; 0: none */
+	int64_t				 last_probe;
 
 	char				*enc;		/* one encoded message */
 	char				*queue;		/* CHAT_FED_QUEUE slots */
@@ -64,7 +75,7 @@ struct chat_fed {
 	uint64_t			 published, received, dropped_queue;
 	uint64_t			 dropped_down, malformed, reconnects;
 	uint64_t			 req_busy;
-	struct log_limit		 bad_log;
+	struct log_limit		 bad_log, queue_log, down_log;
 };
 
 void	chat_fed_publish_cb(redisAsyncContext *, void *, void *);

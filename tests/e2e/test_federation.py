@@ -52,8 +52,17 @@ class Redis:
                     raise AssertionError("redis-server did not start")
                 time.sleep(0.05)
 
+    def stop(self):
+        """Hangs it: the kernel still accepts and ACKs, Redis answers nothing."""
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def cont(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
             self.proc.kill()
             self.proc.wait()
 
@@ -164,6 +173,72 @@ class FederationTest(unittest.TestCase):
         self.assertEqual(b1.quiet(0.5), [a1.name + "# and back"])
         # Presence came back with the members (the new Redis was empty).
         self.who(b1, [a1.name, a2.name, b1.name])
+
+    def hang_redis(self):
+        self.redis.stop()
+        self.addCleanup(self.redis.cont)
+
+    def test_hung_redis_is_down_within_bounds_and_comes_back(self):
+        a, b = self.instance(), self.instance()
+        a1, a2, b1 = self.client(a), self.client(a), self.client(b)
+        self.join(a1, a2, b1)
+        self.who(b1, [a1.name, a2.name, b1.name])
+        mark, bmark = len(a.snapshot()), len(b.snapshot())
+        self.hang_redis()
+        t0 = time.monotonic()
+        # who waits for Redis, then is answered locally once it is down.
+        a1.send("who")
+        try:
+            got = a1.recv(5.0)
+        except socket.timeout:
+            self.fail("who unanswered 5 s into the hang")
+        self.assertLess(time.monotonic() - t0, 5.0 * SLOW)
+        self.assertEqual(set(got.strip().split("\n")[1:]),
+                         {a1.name, a2.name}, got)
+        a.wait_log(r"chat: federation down: .*no answer from Redis within 3 s",
+                   timeout=1.0, start=mark)
+        self.assertLess(time.monotonic() - t0, 5.0 * SLOW)
+        self.assertEqual(a.stats("chat")["federation_up"], 0)
+        a2.send("nick hung")
+        self.assertTrue(a2.wait_for(a2.name + "# is now hung", timeout=1.0))
+        # b has no traffic: its idle probe finds the hang.
+        b.wait_log(r"chat: federation down: .*no answer from Redis",
+                   timeout=10.0, start=bmark)
+        self.redis.cont()
+        a.wait_log(r"chat: federation back", timeout=10.0, start=mark)
+        b.wait_log(r"chat: federation back", timeout=10.0, start=bmark)
+        self.assertEqual(a.stats("chat")["federation_up"], 1)
+        a1.quiet(0.2)
+        b1.quiet(0.1)
+        a1.send("after the hang")
+        self.assertEqual(b1.quiet(0.5), [a1.name + "# after the hang"])
+        self.who(b1, [a1.name, "hung", b1.name])
+
+    def test_lines_dropped_while_redis_hangs_are_logged(self):
+        a = self.instance()
+        a1, a2 = self.client(a), self.client(a)
+        a2.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        self.join(a1, a2)
+        mark = len(a.snapshot())
+        self.hang_redis()
+        # 64 wait for Redis, 256 queue behind them: the rest push out the oldest.
+        for i in range(400):
+            a1.send("line %d" % i)
+            if i % 50 == 49:
+                time.sleep(0.01)
+        a.wait_log(r"chat: federation: Redis lags, dropped the oldest queued"
+                   r" line \(\d+ so far\)", timeout=2.0, start=mark)
+        a.wait_log(r"chat: federation down: .*no answer from Redis",
+                   timeout=5.0, start=mark)
+        a1.send("while down")
+        a.wait_log(r"chat: federation down: a line was not published"
+                   r" \(\d+ so far\)", timeout=2.0, start=mark)
+        st = a.stats("chat")
+        self.assertGreaterEqual(st["federation_dropped_queue"], 400 - 320)
+        self.assertGreaterEqual(st["federation_dropped_down"], 1)
+        # The local member got every line regardless.
+        got = a2.quiet(0.5)
+        self.assertEqual(len([g for g in got if "# line " in g]), 400)
 
     def test_killed_instance_leaves_who_within_ttl(self):
         a, b = self.instance(ttl=2), self.instance(ttl=2)
