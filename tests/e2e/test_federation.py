@@ -143,6 +143,49 @@ class FederationTest(unittest.TestCase):
         self.assertEqual(b1.quiet(0.5), ["error: nick ALICE is taken"])
         self.who(b1, ["alice", b1.name])
 
+    def test_a_nick_claim_no_member_holds_is_released(self):
+        a, b = self.instance(ttl=2), self.instance(ttl=2)
+        a1, b1 = self.client(a), self.client(b)
+        self.join(a1, b1)
+        # A second nick before the first is answered (Redis stalled, so it
+        # is not yet): refused, not claimed.
+        self.redis.proc.send_signal(signal.SIGSTOP)
+        self.addCleanup(self.redis.proc.send_signal, signal.SIGCONT)
+        a1.send("nick g1")
+        a1.send("nick g2")
+        got = a1.quiet(0.3)
+        self.redis.proc.send_signal(signal.SIGCONT)
+        got += a1.quiet(0.5)
+        self.assertIn(a1.name + "# is now g1", got)
+        a1.send("offline")
+        self.assertTrue(a1.wait_for("bye"))
+        # Past presence_ttl: nothing of a1 is refreshed, the names are free.
+        time.sleep(2.5 * SLOW)
+        self.who(b1, [b1.name], absent=["g1", "g2", a1.name])
+        self.assertIn("error: nick g2: the last nick is still being claimed,"
+                      " try again", got)
+        b1.quiet(0.2)
+        b1.send("nick g2")
+        self.assertTrue(b1.wait_for(b1.name + "# is now g2"))
+
+    def test_a_claim_answered_after_the_member_left_is_released(self):
+        a, b = self.instance(ttl=2), self.instance(ttl=2)
+        a1, b1 = self.client(a), self.client(b)
+        self.join(a1, b1)
+        # Redis stalls: the claim waits, and runs after the member left.
+        self.redis.proc.send_signal(signal.SIGSTOP)
+        self.addCleanup(self.redis.proc.send_signal, signal.SIGCONT)
+        a1.send("nick late")
+        a1.send("offline")
+        self.assertTrue(a1.wait_for("bye"))
+        time.sleep(0.3)
+        self.redis.proc.send_signal(signal.SIGCONT)
+        time.sleep(2.5 * SLOW)
+        self.who(b1, [b1.name], absent=["late", a1.name])
+        b1.quiet(0.2)
+        b1.send("nick late")
+        self.assertTrue(b1.wait_for(b1.name + "# is now late"))
+
     def test_redis_gone_and_back(self):
         a, b = self.instance(), self.instance()
         a1, a2, b1 = self.client(a), self.client(a), self.client(b)
