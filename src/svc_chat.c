@@ -69,10 +69,22 @@ static const struct conf_key chat_keys[] = {
 	{ "room", CONF_STRING, "", 0, 0, offsetof(struct svc_conf, room) },
 	{ "presence_ttl", CONF_UINT, "15", 2, 3600,
 	    offsetof(struct svc_conf, presence_ttl) },
-	{ "federation_password", CONF_STRING, "", 0, 0,
+	{ "federation_password", CONF_STRING, "", 1, 0,
 	    offsetof(struct svc_conf, federation_password) },
 	CONF_KEY_END
 };
+
+/* The federation's checks, and a password only beside a federation. */
+static int
+svc_chat_check(const struct svc_conf *conf, char *err, size_t errlen)
+{
+	if (conf->federation[0] == '\0' && conf->federation_password[0] != '\0') {
+		snprintf(err, errlen, "federation_password: needs federation"
+		    " (without it nothing reads the password)");
+		return -1;
+	}
+	return chat_fed_check(conf, err, errlen);
+}
 
 static time_t
 now_sec(void)
@@ -649,7 +661,7 @@ const struct service svc_chat = {
 	.proto = "udp",
 	.enabled_default = 1,
 	.keys = chat_keys,
-	.check = chat_fed_check,
+	.check = svc_chat_check,
 	.create = svc_chat_create,
 	.start = svc_chat_start,
 	.prepare = svc_chat_prepare,

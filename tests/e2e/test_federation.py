@@ -274,7 +274,11 @@ class ConfigTest(unittest.TestCase):
                 ("federation = redis://[::1]:6379/x\n", "DB must be"),
                 ("federation = redis://127.0.0.1:1\nroom = a b\n", "room:"),
                 ("federation = redis://127.0.0.1:1\n"
-                 "federation_password = rel/path\n", "federation_password:")]:
+                 "federation_password = rel/path\n", "federation_password:"),
+                ("federation_password = /etc/netdemo/pw\n",
+                 "netdemo.ini: [chat] federation_password: needs federation"),
+                ("federation = redis://127.0.0.1:1\nfederation_password =\n",
+                 "netdemo.ini: [chat] federation_password: empty value")]:
             rc, _, err = self.check("[chat]\nlisten = 127.0.0.1:0\n" + conf)
             self.assertNotEqual(rc, 0, conf)
             self.assertIn(msg, err, conf)
