@@ -86,6 +86,22 @@ svc_chat_check(const struct svc_conf *conf, char *err, size_t errlen)
 	return chat_fed_check(conf, err, errlen);
 }
 
+/*
+ * A socket that shares its port outlives a reload that drops reuseport:
+ * without federation each process would then see part of the room.
+ */
+static int
+svc_chat_check_shared(const struct svc_chat *s, const struct svc_conf *conf,
+    char *err, size_t errlen)
+{
+	if (conf->federation[0] != '\0' || !udp_shares_port(s->udp))
+		return 0;
+	snprintf(err, errlen, "reuseport: needs federation (each process would"
+	    " see only part of the room; the running socket shares its port"
+	    " until a restart)");
+	return -1;
+}
+
 static time_t
 now_sec(void)
 {
@@ -531,7 +547,8 @@ svc_chat_start(void *arg, char *err, size_t errlen)
 	struct timeval second = { 1, 0 };
 
 	s->udp = udp_open(s->ctx, s->conf, svc_chat_request, s, err, errlen);
-	if (s->udp == NULL)
+	if (s->udp == NULL || svc_chat_check_shared(s, s->conf, err,
+	    errlen) == -1)
 		return -1;
 	if (udp_watch_unreachable(s->udp, svc_chat_unreachable) == -1)
 		log_warn("%s: cannot watch for ICMP errors", s->conf->name);
@@ -549,6 +566,8 @@ svc_chat_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errle
 {
 	struct svc_chat *s = arg;
 
+	if (svc_chat_check_shared(s, conf, err, errlen) == -1)
+		return -1;
 	if ((s->staged_msg = malloc(svc_chat_msgcap(conf))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

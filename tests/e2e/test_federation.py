@@ -186,6 +186,28 @@ class FederationTest(unittest.TestCase):
         b1.send("nick late")
         self.assertTrue(b1.wait_for(b1.name + "# is now late"))
 
+    def test_reload_keeps_federation_while_the_socket_is_shared(self):
+        port = free_port(socket.SOCK_DGRAM)
+        shared = "listen = 127.0.0.1:%d\nreuseport = yes\n" % port
+        fed = ("federation = redis://127.0.0.1:%d/3\nroom = lobby\n"
+               % self.redis.port)
+        conf = "[chat]\n" + shared + fed
+        r1 = Daemon(conf).start()
+        self.addCleanup(r1.__exit__)
+        r1.wait_log(r"chat: federation up")
+        r2 = Daemon(conf).start()
+        self.addCleanup(r2.__exit__)
+        r2.wait_log(r"chat: federation up")
+        # Neither federation nor reuseport: r1's socket would stay in the
+        # port's group, and r1 would no longer federate.
+        mark = len(r1.snapshot())
+        r1.write("netdemo.ini", "[chat]\nlisten = 127.0.0.1:%d\n" % port)
+        r1.send_signal(signal.SIGHUP)
+        r1.wait_log(r"reloaded:|reload failed", start=mark)
+        r1.wait_log(r"netdemo.ini: \[chat\] reuseport: needs federation",
+                    start=mark, timeout=0.1)
+        self.assertEqual(r1.stats("chat")["federation_up"], 1)
+
     def test_redis_gone_and_back(self):
         a, b = self.instance(), self.instance()
         a1, a2, b1 = self.client(a), self.client(a), self.client(b)
