@@ -49,10 +49,13 @@ static const char who_script[] =
 /*
  * A nick is taken when another instance's member has it, ASCII case
  * ignored as the local check does (Redis runs Lua in the C locale, so
- * string.lower folds ASCII only).
+ * string.lower folds ASCII only). A claim only adds the name: the member's
+ * old name goes when the chat service applies the nick, and a claim it
+ * does not apply it releases (chat_fed_leave), so the set holds nothing
+ * no member has.
  */
 static const char nick_script[] =
-    "local want = string.lower(ARGV[4])\n"
+    "local want = string.lower(ARGV[3])\n"
     "for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
     "  if id ~= ARGV[2] then\n"
     "    for _, n in ipairs(redis.call('SMEMBERS', ARGV[1] .. id)) do\n"
@@ -61,9 +64,8 @@ static const char nick_script[] =
     "  end\n"
     "end\n"
     "local k = ARGV[1] .. ARGV[2]\n"
-    "redis.call('SREM', k, ARGV[3])\n"
-    "redis.call('SADD', k, ARGV[4])\n"
-    "redis.call('EXPIRE', k, ARGV[5])\n"
+    "redis.call('SADD', k, ARGV[3])\n"
+    "redis.call('EXPIRE', k, ARGV[4])\n"
     "redis.call('SADD', KEYS[1], ARGV[2])\n"
     "return 1\n";
 
@@ -328,25 +330,25 @@ nick_cb(redisAsyncContext *ac, void *r, void *priv)
 	/* No answer: Redis went away, and the local check has passed. */
 	if (reply != NULL && reply->type == REDIS_REPLY_INTEGER)
 		taken = reply->integer == 0;
-	f->hooks->nick(f->arg, &q->peer, q->old, q->nick, taken);
+	f->hooks->nick(f->arg, &q->peer, q->tag, q->nick, taken);
 }
 
 /*
- * Claims nick for the member at peer, now shown as old, across the room;
- * the nick hook says how it went. -1: not now, check locally only.
+ * Claims nick for the member at peer across the room; the nick hook says
+ * how it went, with tag. -1: not now, check locally only.
  */
 int
-chat_fed_nick(struct chat_fed *f, const struct udp_peer *peer,
-    const char *old, const char *nick)
+chat_fed_nick(struct chat_fed *f, const struct udp_peer *peer, uint64_t tag,
+    const char *nick)
 {
 	struct chat_fed_req *q;
 
 	if (!f->up || (q = req_get(f, CHAT_FED_NICK, peer)) == NULL)
 		return -1;
-	snprintf(q->old, sizeof q->old, "%s", old);
+	q->tag = tag;
 	snprintf(q->nick, sizeof q->nick, "%s", nick);
-	if (redisAsyncCommand(f->pub, nick_cb, q, "EVAL %s 1 %s %s %s %s %s %u",
-	    nick_script, f->instances, f->members, f->idhex, q->old, q->nick,
+	if (redisAsyncCommand(f->pub, nick_cb, q, "EVAL %s 1 %s %s %s %s %u",
+	    nick_script, f->instances, f->members, f->idhex, q->nick,
 	    f->ttl) != REDIS_OK) {
 		q->used = 0;
 		return -1;

@@ -26,8 +26,11 @@ struct chat_fed_hooks {
 	/* The other instances' members for a who; NULL: Redis did not answer. */
 	void	(*who)(void *, const struct udp_peer *,
 		    const struct chat_fed_names *);
-	/* A nick claim's outcome: taken, or the nick is now the member's. */
-	void	(*nick)(void *, const struct udp_peer *, const char *,
+	/*
+	 * A nick claim's outcome (its tag, the nick, taken): when not taken,
+	 * the name is in this instance's presence until chat_fed_leave.
+	 */
+	void	(*nick)(void *, const struct udp_peer *, uint64_t,
 		    const char *, int);
 	/* Federation came up (1) or went down (0). */
 	void	(*status)(void *, int);
@@ -46,7 +49,7 @@ void		 chat_fed_join(struct chat_fed *, const char *);
 void		 chat_fed_leave(struct chat_fed *, const char *);
 int		 chat_fed_who(struct chat_fed *, const struct udp_peer *);
 int		 chat_fed_nick(struct chat_fed *, const struct udp_peer *,
-		    const char *, const char *);
+		    uint64_t, const char *);
 size_t		 chat_fed_names_count(const struct chat_fed_names *);
 const char	*chat_fed_names_get(const struct chat_fed_names *, size_t,
 		    size_t *);

@@ -37,7 +37,7 @@ struct chat_fed_req {
 	struct chat_fed		*fed;
 	int			 used, kind;
 	struct udp_peer		 peer;
-	char			 old[CHAT_FED_NAME_MAX];
+	uint64_t		 tag;		/* the caller's, for a nick */
 	char			 nick[CHAT_NICK_MAX * 4 + 1];
 };
 

@@ -18,6 +18,7 @@ struct chat_member {
 	struct udp_peer			 peer;		/* its address is the key */
 	uint64_t			 hash;
 	time_t				 last_seen;
+	uint64_t			 nick_claim;	/* pending in Redis: its tag */
 	char				 nick[CHAT_NICK_MAX * 4 + 1];
 };
 

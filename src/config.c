@@ -209,6 +209,12 @@ apply_keys(const struct section *s, const struct conf_key *k,
 	for (; k->name != NULL; k++) {
 		if ((v = section_get(s, k->name)) == NULL)
 			v = k->def;
+		else if (k->type == CONF_STRING && k->min > 0 && *v == '\0') {
+			section_error(s, k->name, "empty value (leave the key"
+			    " out for none)");
+			bad = 1;
+			continue;
+		}
 		if (v == NULL) {
 			section_error(s, k->name, "required key is missing");
 			bad = 1;

@@ -41,7 +41,8 @@ struct conf_key {
 	const char	*name;
 	enum conf_type	 type;
 	const char	*def;		/* default, parsed like a value; NULL: required */
-	unsigned	 min, max;	/* CONF_UINT's range */
+	unsigned	 min, max;	/* CONF_UINT's range; CONF_STRING:
+					 * min 1, not given empty */
 	size_t		 offset;	/* into struct svc_conf */
 };
 

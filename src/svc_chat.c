@@ -50,6 +50,7 @@ struct svc_chat {
 	struct chat_fed		*fed;		/* NULL: not federated */
 	struct chat_fed		*staged_fed;
 	uint64_t		 fed_id;	/* this instance, across reloads */
+	uint64_t		 nick_tags;	/* the last nick claim's tag */
 	uint64_t		 fed_deliveries;
 	struct log_limit	 join_log, leave_log;	/* a datagram's doing */
 };
@@ -68,10 +69,38 @@ static const struct conf_key chat_keys[] = {
 	{ "room", CONF_STRING, "", 0, 0, offsetof(struct svc_conf, room) },
 	{ "presence_ttl", CONF_UINT, "15", 2, 3600,
 	    offsetof(struct svc_conf, presence_ttl) },
-	{ "federation_password", CONF_STRING, "", 0, 0,
+	{ "federation_password", CONF_STRING, "", 1, 0,
 	    offsetof(struct svc_conf, federation_password) },
 	CONF_KEY_END
 };
+
+/* The federation's checks, and a password only beside a federation. */
+static int
+svc_chat_check(const struct svc_conf *conf, char *err, size_t errlen)
+{
+	if (conf->federation[0] == '\0' && conf->federation_password[0] != '\0') {
+		snprintf(err, errlen, "federation_password: needs federation"
+		    " (without it nothing reads the password)");
+		return -1;
+	}
+	return chat_fed_check(conf, err, errlen);
+}
+
+/*
+ * A socket that shares its port outlives a reload that drops reuseport:
+ * without federation each process would then see part of the room.
+ */
+static int
+svc_chat_check_shared(const struct svc_chat *s, const struct svc_conf *conf,
+    char *err, size_t errlen)
+{
+	if (conf->federation[0] != '\0' || !udp_shares_port(s->udp))
+		return 0;
+	snprintf(err, errlen, "reuseport: needs federation (each process would"
+	    " see only part of the room; the running socket shares its port"
+	    " until a restart)");
+	return -1;
+}
 
 static time_t
 now_sec(void)
@@ -271,41 +300,74 @@ svc_chat_nick_apply(struct svc_chat *s, struct chat_member *c, const char *want)
 	svc_chat_broadcast_str(s, old, buf);
 }
 
+/*
+ * One claim per member at a time: each claim adds its name to our
+ * presence in Redis, so answering only the last would leave the others
+ * claimed (and squatting many names would take one datagram each).
+ */
 static void
 svc_chat_nick(struct svc_chat *s, const struct udp_peer *to,
     struct chat_member *c, const char *nick, size_t len)
 {
-	char buf[CHAT_NAME_MAX], want[sizeof c->nick];
+	char want[sizeof c->nick];
 	struct chat_member *other;
 
 	snprintf(want, sizeof want, "%.*s", (int)len, nick);
+	if (c->nick_claim != 0) {
+		snprintf(s->msg, s->msgcap, "error: nick %s: the last nick is"
+		    " still being claimed, try again", want);
+		udp_reply_str(to, s->msg);
+		return;
+	}
 	if ((other = members_find_nick(s->members, want)) != NULL && other != c) {
 		svc_chat_nick_taken(s, to, want);
 		return;
 	}
 	/* Federated: Redis claims it across the room, svc_chat_fed_nick_cb goes on. */
-	if (s->fed != NULL && chat_fed_nick(s->fed, to,
-	    svc_chat_name(c, buf, sizeof buf), want) == 0)
+	if (s->fed != NULL && chat_fed_nick(s->fed, to, s->nick_tags + 1,
+	    want) == 0) {
+		c->nick_claim = ++s->nick_tags;
 		return;
+	}
 	svc_chat_nick_apply(s, c, want);
 }
 
-/* A room-wide nick claim answered; the member may have gone or moved on. */
+/* A claimed name no member took leaves our presence, unless one has it. */
 static void
-svc_chat_fed_nick_cb(void *arg, const struct udp_peer *to, const char *old,
+svc_chat_fed_release(struct svc_chat *s, const char *name)
+{
+	const struct chat_member *c = members_find_nick(s->members, name);
+
+	if (c == NULL || strcmp(c->nick, name) != 0)
+		chat_fed_leave(s->fed, name);
+}
+
+/*
+ * A room-wide nick claim answered. The member that asked may have gone
+ * (and perhaps come back, as a new member at the same address): a claim
+ * that is not its current one is released.
+ */
+static void
+svc_chat_fed_nick_cb(void *arg, const struct udp_peer *to, uint64_t tag,
     const char *nick, int taken)
 {
 	struct svc_chat *s = arg;
 	const struct sockaddr *sa = (const struct sockaddr *)&to->addr;
 	struct chat_member *c = members_find(s->members, sa), *other;
-	char buf[CHAT_NAME_MAX];
 
-	if (c == NULL || strcmp(svc_chat_name(c, buf, sizeof buf), old) != 0)
+	if (c == NULL || c->nick_claim != tag) {
+		if (!taken)
+			svc_chat_fed_release(s, nick);
 		return;
-	if (taken || ((other = members_find_nick(s->members, nick)) != NULL &&
-	    other != c))
+	}
+	c->nick_claim = 0;
+	if (taken)
 		svc_chat_nick_taken(s, to, nick);
-	else
+	else if ((other = members_find_nick(s->members, nick)) != NULL &&
+	    other != c) {
+		svc_chat_nick_taken(s, to, nick);
+		svc_chat_fed_release(s, nick);
+	} else
 		svc_chat_nick_apply(s, c, nick);
 }
 
@@ -485,7 +547,8 @@ svc_chat_start(void *arg, char *err, size_t errlen)
 	struct timeval second = { 1, 0 };
 
 	s->udp = udp_open(s->ctx, s->conf, svc_chat_request, s, err, errlen);
-	if (s->udp == NULL)
+	if (s->udp == NULL || svc_chat_check_shared(s, s->conf, err,
+	    errlen) == -1)
 		return -1;
 	if (udp_watch_unreachable(s->udp, svc_chat_unreachable) == -1)
 		log_warn("%s: cannot watch for ICMP errors", s->conf->name);
@@ -503,6 +566,8 @@ svc_chat_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errle
 {
 	struct svc_chat *s = arg;
 
+	if (svc_chat_check_shared(s, conf, err, errlen) == -1)
+		return -1;
 	if ((s->staged_msg = malloc(svc_chat_msgcap(conf))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -519,10 +584,22 @@ svc_chat_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errle
 	return 0;
 }
 
+/* The federation goes: its claims' answers will not come. */
+static void
+svc_chat_forget_claims(struct svc_chat *s)
+{
+	struct chat_member *c;
+
+	TAILQ_FOREACH(c, &s->members->lru, lru)
+		c->nick_claim = 0;
+}
+
 /* The staged federation replaces the old one, or federation ends. */
 static void
 svc_chat_commit_fed(struct svc_chat *s)
 {
+	if (s->staged_fed != NULL || s->conf->federation[0] == '\0')
+		svc_chat_forget_claims(s);
 	if (s->staged_fed != NULL) {
 		chat_fed_free(s->fed);
 		s->fed = s->staged_fed;
@@ -603,7 +680,7 @@ const struct service svc_chat = {
 	.proto = "udp",
 	.enabled_default = 1,
 	.keys = chat_keys,
-	.check = chat_fed_check,
+	.check = svc_chat_check,
 	.create = svc_chat_create,
 	.start = svc_chat_start,
 	.prepare = svc_chat_prepare,

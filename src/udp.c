@@ -372,6 +372,26 @@ udp_watch_unreachable(struct udp_front *f, udp_unreachable_cb *cb)
 	return 0;
 }
 
+/*
+ * Whether a socket of the front shares its port (SO_REUSEPORT): a reload
+ * keeps the socket, so this, not the conf, says what the kernel does.
+ */
+int
+udp_shares_port(const struct udp_front *f)
+{
+	socklen_t len;
+	size_t i;
+	int on;
+
+	for (i = 0; i < f->nsocks; i++) {
+		len = sizeof on;
+		if (getsockopt(f->socks[i].fd, SOL_SOCKET, SO_REUSEPORT, &on,
+		    &len) == 0 && on)
+			return 1;
+	}
+	return 0;
+}
+
 /* (Re)creates the rate table for conf's rate and burst; -1: no memory. */
 static int
 udp_set_rate(struct udp_front *f, const struct svc_conf *conf)

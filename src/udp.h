@@ -79,6 +79,7 @@ void			 udp_set_conf(struct udp_front *, const struct svc_conf *);
 void			 udp_pass_oversize(struct udp_front *, int);
 int			 udp_watch_unreachable(struct udp_front *,
 			    udp_unreachable_cb *);
+int			 udp_shares_port(const struct udp_front *);
 void			 udp_put_stats(const struct udp_front *, struct stats *);
 void			 udp_close(struct udp_front *);
 

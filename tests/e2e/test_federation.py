@@ -152,6 +152,71 @@ class FederationTest(unittest.TestCase):
         self.assertEqual(b1.quiet(0.5), ["error: nick ALICE is taken"])
         self.who(b1, ["alice", b1.name])
 
+    def test_a_nick_claim_no_member_holds_is_released(self):
+        a, b = self.instance(ttl=2), self.instance(ttl=2)
+        a1, b1 = self.client(a), self.client(b)
+        self.join(a1, b1)
+        # A second nick before the first is answered (Redis stalled, so it
+        # is not yet): refused, not claimed.
+        self.redis.proc.send_signal(signal.SIGSTOP)
+        self.addCleanup(self.redis.proc.send_signal, signal.SIGCONT)
+        a1.send("nick g1")
+        a1.send("nick g2")
+        got = a1.quiet(0.3)
+        self.redis.proc.send_signal(signal.SIGCONT)
+        got += a1.quiet(0.5)
+        self.assertIn(a1.name + "# is now g1", got)
+        a1.send("offline")
+        self.assertTrue(a1.wait_for("bye"))
+        # Past presence_ttl: nothing of a1 is refreshed, the names are free.
+        time.sleep(2.5 * SLOW)
+        self.who(b1, [b1.name], absent=["g1", "g2", a1.name])
+        self.assertIn("error: nick g2: the last nick is still being claimed,"
+                      " try again", got)
+        b1.quiet(0.2)
+        b1.send("nick g2")
+        self.assertTrue(b1.wait_for(b1.name + "# is now g2"))
+
+    def test_a_claim_answered_after_the_member_left_is_released(self):
+        a, b = self.instance(ttl=2), self.instance(ttl=2)
+        a1, b1 = self.client(a), self.client(b)
+        self.join(a1, b1)
+        # Redis stalls: the claim waits, and runs after the member left.
+        self.redis.proc.send_signal(signal.SIGSTOP)
+        self.addCleanup(self.redis.proc.send_signal, signal.SIGCONT)
+        a1.send("nick late")
+        a1.send("offline")
+        self.assertTrue(a1.wait_for("bye"))
+        time.sleep(0.3)
+        self.redis.proc.send_signal(signal.SIGCONT)
+        time.sleep(2.5 * SLOW)
+        self.who(b1, [b1.name], absent=["late", a1.name])
+        b1.quiet(0.2)
+        b1.send("nick late")
+        self.assertTrue(b1.wait_for(b1.name + "# is now late"))
+
+    def test_reload_keeps_federation_while_the_socket_is_shared(self):
+        port = free_port(socket.SOCK_DGRAM)
+        shared = "listen = 127.0.0.1:%d\nreuseport = yes\n" % port
+        fed = ("federation = redis://127.0.0.1:%d/3\nroom = lobby\n"
+               % self.redis.port)
+        conf = "[chat]\n" + shared + fed
+        r1 = Daemon(conf).start()
+        self.addCleanup(r1.__exit__)
+        r1.wait_log(r"chat: federation up")
+        r2 = Daemon(conf).start()
+        self.addCleanup(r2.__exit__)
+        r2.wait_log(r"chat: federation up")
+        # Neither federation nor reuseport: r1's socket would stay in the
+        # port's group, and r1 would no longer federate.
+        mark = len(r1.snapshot())
+        r1.write("netdemo.ini", "[chat]\nlisten = 127.0.0.1:%d\n" % port)
+        r1.send_signal(signal.SIGHUP)
+        r1.wait_log(r"reloaded:|reload failed", start=mark)
+        r1.wait_log(r"netdemo.ini: \[chat\] reuseport: needs federation",
+                    start=mark, timeout=0.1)
+        self.assertEqual(r1.stats("chat")["federation_up"], 1)
+
     def test_redis_gone_and_back(self):
         a, b = self.instance(), self.instance()
         a1, a2, b1 = self.client(a), self.client(a), self.client(b)
@@ -306,7 +371,11 @@ class ConfigTest(unittest.TestCase):
                 ("federation = redis://[::1]:6379/x\n", "DB must be"),
                 ("federation = redis://127.0.0.1:1\nroom = a b\n", "room:"),
                 ("federation = redis://127.0.0.1:1\n"
-                 "federation_password = rel/path\n", "federation_password:")]:
+                 "federation_password = rel/path\n", "federation_password:"),
+                ("federation_password = /etc/netdemo/pw\n",
+                 "netdemo.ini: [chat] federation_password: needs federation"),
+                ("federation = redis://127.0.0.1:1\nfederation_password =\n",
+                 "netdemo.ini: [chat] federation_password: empty value")]:
             rc, _, err = self.check("[chat]\nlisten = 127.0.0.1:0\n" + conf)
             self.assertNotEqual(rc, 0, conf)
             self.assertIn(msg, err, conf)
