@@ -6,8 +6,10 @@
  * and runs commands, one only subscribes (a subscribed connection can send
  * nothing else). hiredis 0.14 neither times out a connect nor reconnects,
  * so a timer bounds the connect and a backoff (100 ms doubling to 5 s)
- * retries; both connections get TCP keepalive. The federation is up when
- * the first connection has answered SELECT and the second has subscribed.
+ * retries; both connections get TCP keepalive, and Redis must answer
+ * within CHAT_FED_ANSWER_MS (chat_fed_conn.c) or is down: a hung Redis
+ * keeps its connections open. The federation is up when the first
+ * connection has answered SELECT and the second has subscribed.
  *
  * Keys, all under "netdemo:chat:DB:ROOM:" (pub/sub ignores DB numbers, so
  * the channel name carries it): "msg" the channel, "instances" a set of
@@ -18,7 +20,8 @@
  *
  * Outgoing messages: at most CHAT_FED_INFLIGHT PUBLISH commands wait for
  * Redis; more wait in a ring of CHAT_FED_QUEUE, the oldest dropped and
- * counted. While Redis is down nothing is queued: at most once.
+ * counted. While Redis is down nothing is queued: at most once. Drops
+ * are logged at most once a second, with the count.
  */
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
