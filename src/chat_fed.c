@@ -21,7 +21,8 @@
  * Outgoing messages: at most CHAT_FED_INFLIGHT PUBLISH commands wait for
  * Redis; more wait in a ring of CHAT_FED_QUEUE, the oldest dropped and
  * counted. While Redis is down nothing is queued: at most once. Drops
- * are logged at most once a second, with the count.
+ * are logged: queue drops at most once a second with the count, lines
+ * not sent while down first and in the "federation back" line.
  */
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
@@ -94,14 +95,19 @@ req_get(struct chat_fed *f, int kind, const struct udp_peer *peer)
 	return NULL;
 }
 
-/* A line the others will not see: counted, logged at most once a second. */
+/*
+ * A line the others will not see: counted, the first of an outage logged,
+ * and "federation back" says how many (one line a second for all of an
+ * outage would bury the log).
+ */
 static void
 drop_down(struct chat_fed *f)
 {
 	f->dropped_down++;
-	log_limited(&f->down_log, LOG_LVL_WARNING, "%s: federation down: a"
-	    " line was not published (%llu so far)", f->section,
-	    (unsigned long long)f->dropped_down);
+	if (f->dropped_down - f->down_mark == 1)
+		log_limited(&f->down_log, LOG_LVL_WARNING, "%s: federation:"
+		    " a line was not published (Redis unreachable); lines are"
+		    " counted until it is back", f->section);
 }
 
 /* Sends one queued message, or a new one; the caller checked inflight. */

@@ -131,11 +131,12 @@ fed_down(struct chat_fed *f, const char *why)
 	if (f->closing)
 		return;
 	/* Once per outage at warning level; each retry only at debug. */
-	if (!f->down_logged)
+	if (!f->down_logged) {
+		f->down_mark = f->dropped_down;
 		log_warnx("%s: federation down: redis://%s:%d: %s; serving"
 		    " local members only, retrying", f->section, f->url.host,
 		    f->url.port, why);
-	else
+	} else
 		log_debug("%s: federation: redis://%s:%d: %s", f->section,
 		    f->url.host, f->url.port, why);
 	f->down_logged = 1;
@@ -231,6 +232,7 @@ fed_maybe_up(struct chat_fed *f)
 {
 	struct timeval tv = { f->ttl / 3 > 0 ? f->ttl / 3 : 1, 0 };
 	struct timeval tick = { 0, CHAT_FED_TICK_MS * 1000 };
+	char lost[64];
 
 	if (!f->pub_ready || !f->sub_ready || f->up)
 		return;
@@ -239,9 +241,14 @@ fed_maybe_up(struct chat_fed *f)
 	f->backoff_ms = CHAT_FED_BACKOFF_MIN_MS;
 	if (f->ever_up)
 		f->reconnects++;
-	log_notice("%s: federation %s: redis://%s:%d/%u, channel %s",
+	lost[0] = '\0';
+	if (f->dropped_down > f->down_mark)
+		snprintf(lost, sizeof lost, "; lines not published meanwhile:"
+		    " %llu", (unsigned long long)(f->dropped_down -
+		    f->down_mark));
+	log_notice("%s: federation %s: redis://%s:%d/%u, channel %s%s",
 	    f->section, f->ever_up ? "back" : "up", f->url.host, f->url.port,
-	    f->url.db, f->channel);
+	    f->url.db, f->channel, lost);
 	f->ever_up = 1;
 	f->down_logged = 0;
 	f->last_probe = clock_monotonic_ns();

@@ -74,6 +74,7 @@ struct chat_fed {
 
 	uint64_t			 published, received, dropped_queue;
 	uint64_t			 dropped_down, malformed, reconnects;
+	uint64_t			 down_mark;	/* dropped_down then */
 	uint64_t			 req_busy;
 	struct log_limit		 bad_log, queue_log, down_log;
 };

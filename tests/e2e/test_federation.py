@@ -296,14 +296,19 @@ class FederationTest(unittest.TestCase):
         a.wait_log(r"chat: federation down: .*no answer from Redis",
                    timeout=5.0, start=mark)
         a1.send("while down")
-        a.wait_log(r"chat: federation down: a line was not published"
-                   r" \(\d+ so far\)", timeout=2.0, start=mark)
+        a.wait_log(r"chat: federation: a line was not published \(Redis"
+                   r" unreachable\)", timeout=2.0, start=mark)
+        a1.send("still down")
         st = a.stats("chat")
         self.assertGreaterEqual(st["federation_dropped_queue"], 400 - 320)
-        self.assertGreaterEqual(st["federation_dropped_down"], 1)
+        self.assertEqual(st["federation_dropped_down"], 2)
         # The local member got every line regardless.
         got = a2.quiet(0.5)
         self.assertEqual(len([g for g in got if "# line " in g]), 400)
+        # Back: the line says how many were not published meanwhile.
+        self.redis.cont()
+        a.wait_log(r"chat: federation back: .*lines not published"
+                   r" meanwhile: 2$", timeout=10.0, start=mark)
 
     def test_killed_instance_leaves_who_within_ttl(self):
         a, b = self.instance(ttl=2), self.instance(ttl=2)
