@@ -152,14 +152,20 @@ class FederationTest(unittest.TestCase):
         self.assertEqual(b1.quiet(0.5), ["error: nick ALICE is taken"])
         self.who(b1, ["alice", b1.name])
 
-    def test_a_nick_claim_no_member_holds_is_released(self):
+    def members_with_redis_stopped(self):
+        """A member on each of two instances (presence_ttl 2), then Redis
+        stopped (continued at cleanup)."""
         a, b = self.instance(ttl=2), self.instance(ttl=2)
         a1, b1 = self.client(a), self.client(b)
         self.join(a1, b1)
-        # A second nick before the first is answered (Redis stalled, so it
-        # is not yet): refused, not claimed.
         self.redis.proc.send_signal(signal.SIGSTOP)
         self.addCleanup(self.redis.proc.send_signal, signal.SIGCONT)
+        return a1, b1
+
+    def test_a_nick_claim_no_member_holds_is_released(self):
+        # A second nick before the first is answered (Redis stalled, so it
+        # is not yet): refused, not claimed.
+        a1, b1 = self.members_with_redis_stopped()
         a1.send("nick g1")
         a1.send("nick g2")
         got = a1.quiet(0.3)
@@ -178,12 +184,8 @@ class FederationTest(unittest.TestCase):
         self.assertTrue(b1.wait_for(b1.name + "# is now g2"))
 
     def test_a_claim_answered_after_the_member_left_is_released(self):
-        a, b = self.instance(ttl=2), self.instance(ttl=2)
-        a1, b1 = self.client(a), self.client(b)
-        self.join(a1, b1)
         # Redis stalls: the claim waits, and runs after the member left.
-        self.redis.proc.send_signal(signal.SIGSTOP)
-        self.addCleanup(self.redis.proc.send_signal, signal.SIGCONT)
+        a1, b1 = self.members_with_redis_stopped()
         a1.send("nick late")
         a1.send("offline")
         self.assertTrue(a1.wait_for("bye"))

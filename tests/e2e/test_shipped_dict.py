@@ -45,6 +45,14 @@ file = {data}/dict-zh-en.txt
 """
 
 
+def entries(name):
+    """(key, value) of each entry of a shipped dictionary file."""
+    with open(os.path.join(DATA, name), encoding="utf-8") as f:
+        for line in f:
+            if not line.startswith("#"):
+                yield tuple(line.rstrip("\n").split(":", 1))
+
+
 class ShippedDictTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -100,17 +108,13 @@ class ShippedDictTest(unittest.TestCase):
 
     def test_no_sense_points_at_itself(self):
         bad = []
-        with open(os.path.join(DATA, "dict-zh-en.txt"), encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("#"):
-                    continue
-                key, value = line.rstrip("\n").split(":", 1)
-                for sense in value.split("; "):
-                    m = re.fullmatch(r"(?:[\w-]+ )*?(?:variant of|written|see|"
-                                     r"same as) (\S+?)[,.]?", sense)
-                    if (m and m.group(1) == key) or sense.endswith(
-                            ("Taiwan pr.", "also pr.")):
-                        bad.append(line.strip()[:80])
+        for key, value in entries("dict-zh-en.txt"):
+            for sense in value.split("; "):
+                m = re.fullmatch(r"(?:[\w-]+ )*?(?:variant of|written|see|"
+                                 r"same as) (\S+?)[,.]?", sense)
+                if (m and m.group(1) == key) or sense.endswith(
+                        ("Taiwan pr.", "also pr.")):
+                    bad.append((key + ":" + value)[:80])
         self.assertEqual(bad[:10], [])
 
     def test_what_people_type(self):
@@ -134,30 +138,22 @@ class ShippedDictTest(unittest.TestCase):
     def test_replies_are_clean(self):
         bad = []
         for name in ("dict.txt", "dict-zh-en.txt"):
-            with open(os.path.join(DATA, name), encoding="utf-8") as f:
-                for line in f:
-                    if line.startswith("#"):
-                        continue
-                    value = line.rstrip("\n").split(":", 1)[1]
-                    if re.search(r"CL:|\[|\|", value) or (
-                            name == "dict.txt" and " - " in value):
-                        bad.append(line.strip())
+            for key, value in entries(name):
+                if re.search(r"CL:|\[|\|", value) or (
+                        name == "dict.txt" and " - " in value):
+                    bad.append(key + ":" + value)
         self.assertEqual(bad[:10], [])
 
     def test_keys_are_clean_english(self):
         bad = []
-        with open(os.path.join(DATA, "dict.txt"), encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("#"):
-                    continue
-                key, value = line.rstrip("\n").split(":", 1)
-                # No CEDICT notes: classifiers, pinyin, qualifiers, xrefs.
-                if not re.fullmatch(r"[A-Za-z](?:[a-z' -]*[a-z])?|"
-                                    r"[A-Z][a-z]+(?: (?:of |the )?[A-Z][a-z]+)*",
-                                    key) or \
-                        re.match(r"(variant of|old variant|surname) ", key) \
-                        or re.search(r"CL:|[\[\]()|]", value):
-                    bad.append(line.strip())
+        for key, value in entries("dict.txt"):
+            # No CEDICT notes: classifiers, pinyin, qualifiers, xrefs.
+            if not re.fullmatch(r"[A-Za-z](?:[a-z' -]*[a-z])?|"
+                                r"[A-Z][a-z]+(?: (?:of |the )?[A-Z][a-z]+)*",
+                                key) or \
+                    re.match(r"(variant of|old variant|surname) ", key) \
+                    or re.search(r"CL:|[\[\]()|]", value):
+                bad.append(key + ":" + value)
         self.assertEqual(bad[:10], [])
 
 
