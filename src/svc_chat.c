@@ -584,14 +584,22 @@ svc_chat_prepare(void *arg, const struct svc_conf *conf, char *err, size_t errle
 	return 0;
 }
 
-/* The federation goes: its claims' answers will not come. */
+/*
+ * The federation goes: its claims' answers will not come, so the members
+ * waiting for one are told now rather than never.
+ */
 static void
 svc_chat_forget_claims(struct svc_chat *s)
 {
 	struct chat_member *c;
 
-	TAILQ_FOREACH(c, &s->members->lru, lru)
+	TAILQ_FOREACH(c, &s->members->lru, lru) {
+		if (c->nick_claim == 0)
+			continue;
 		c->nick_claim = 0;
+		udp_reply_str(&c->peer, "error: nick not claimed: the federation"
+		    " was reconfigured, try again");
+	}
 }
 
 /* The staged federation replaces the old one, or federation ends. */

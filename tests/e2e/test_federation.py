@@ -160,6 +160,7 @@ class FederationTest(unittest.TestCase):
         self.join(a1, b1)
         self.redis.proc.send_signal(signal.SIGSTOP)
         self.addCleanup(self.redis.proc.send_signal, signal.SIGCONT)
+        self.stopped_a = a
         return a1, b1
 
     def test_a_nick_claim_no_member_holds_is_released(self):
@@ -182,6 +183,21 @@ class FederationTest(unittest.TestCase):
         b1.quiet(0.2)
         b1.send("nick g2")
         self.assertTrue(b1.wait_for(b1.name + "# is now g2"))
+
+    def test_a_pending_nick_is_answered_when_a_reload_changes_the_room(self):
+        # Found by an outside attack pass: the member never heard back.
+        a1, _ = self.members_with_redis_stopped()
+        a = self.stopped_a
+        a1.send("nick moved")
+        time.sleep(0.2)
+        mark = len(a.snapshot())
+        with open(a.config, encoding="utf-8") as f:
+            conf = f.read()
+        a.write("netdemo.ini", conf.replace("room = lobby", "room = other"))
+        a.send_signal(signal.SIGHUP)
+        a.wait_log(r"reloaded:", start=mark)
+        self.assertTrue(a1.wait_for("error: nick not claimed: the federation"
+                                    " was reconfigured, try again"))
 
     def test_a_claim_answered_after_the_member_left_is_released(self):
         # Redis stalls: the claim waits, and runs after the member left.
