@@ -249,11 +249,18 @@ svc_metrics_stats(void *arg, struct stats *st)
 	stats_put(st, s->conf->name, "refused_allow_from", s->denied);
 }
 
+static int
+svc_metrics_check(const struct svc_conf *conf, char *err, size_t errlen)
+{
+	return tcp_own_port(conf, "metrics", err, errlen);
+}
+
 const struct service svc_metrics = {
 	.kind = "metrics",
 	.proto = "tcp",
 	.enabled_default = 1,
 	.keys = metrics_keys,
+	.check = svc_metrics_check,
 	.create = svc_metrics_create,
 	.start = svc_metrics_start,
 	.prepare = svc_metrics_prepare,

@@ -197,11 +197,18 @@ svc_stats_stats(void *arg, struct stats *st)
 	stats_put(st, s->conf->name, "connections", s->nconns);
 }
 
+static int
+svc_stats_check(const struct svc_conf *conf, char *err, size_t errlen)
+{
+	return tcp_own_port(conf, "stats", err, errlen);
+}
+
 const struct service svc_stats = {
 	.kind = "stats",
 	.proto = "tcp",
 	.enabled_default = 1,
 	.keys = stats_keys,
+	.check = svc_stats_check,
 	.create = svc_stats_create,
 	.start = svc_stats_start,
 	.stop = svc_stats_stop,

@@ -331,3 +331,18 @@ tcp_close_all(struct tcp_listeners *ls)
 		event_free(ls->retry);
 	ls->retry = NULL;
 }
+
+/*
+ * For a kind that counts per process (metrics, stats): processes sharing
+ * its port would answer in turn, and a series would mix their counters.
+ */
+int
+tcp_own_port(const struct svc_conf *conf, const char *kind, char *err,
+    size_t errlen)
+{
+	if (!conf->reuseport)
+		return 0;
+	snprintf(err, errlen, "reuseport: not for %s (each process has its own"
+	    " counters; give each its own port)", kind);
+	return -1;
+}

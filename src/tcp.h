@@ -49,6 +49,8 @@ void			 tcp_gate_release(struct tcp_gate *,
 void			 tcp_gate_drop(struct tcp_gate *,
 			    const struct svc_conf *, const struct sockaddr *);
 void			 tcp_gate_free(struct tcp_gate *);
+int			 tcp_own_port(const struct svc_conf *, const char *, char *,
+			    size_t);
 void			 tcp_conn_setup(evutil_socket_t, const char *);
 int			 tcp_admit(const struct svc_conf *, struct log_limit *,
 			    const struct sockaddr *);

@@ -403,6 +403,14 @@ class ConfigTest(unittest.TestCase):
             self.assertNotEqual(rc, 0, conf)
             self.assertIn(msg, err, conf)
 
+    def test_reuseport_refused_for_per_process_counters(self):
+        # Found by an attack pass: scrapes alternated between processes.
+        for kind in ("metrics", "stats"):
+            rc, _, err = self.check("[%s]\nlisten = 127.0.0.1:0\nreuseport = yes\n"
+                                    % kind)
+            self.assertNotEqual(rc, 0, kind)
+            self.assertIn("[%s] reuseport: not for %s" % (kind, kind), err)
+
     def test_accepted(self):
         rc, _, err = self.check("[chat]\nlisten = 127.0.0.1:0\nreuseport = yes\n"
                                 "federation = redis://[::1]:6379/2\n")
