@@ -147,7 +147,7 @@ chat_fed_publish_cb(redisAsyncContext *ac, void *r, void *priv)
  * Writes what is buffered for Redis now rather than on the loop's next
  * turn: the caller goes on to send to its own members, and the other
  * instances' members should not wait for that (cross-instance p99 2.8 ->
- * 1.6 ms in bench/run). Not from inside one of pub's own reply callbacks:
+ * 1.7-1.8 ms in bench/run). Not from inside one of pub's own reply callbacks:
  * a failed write frees the context under hiredis's callback loop there,
  * and the loop writes right after the callbacks anyway.
  */

@@ -606,17 +606,15 @@ svc_chat_forget_claims(struct svc_chat *s)
 static void
 svc_chat_commit_fed(struct svc_chat *s)
 {
-	if (s->staged_fed != NULL || s->conf->federation[0] == '\0')
-		svc_chat_forget_claims(s);
-	if (s->staged_fed != NULL) {
-		chat_fed_free(s->fed);
-		s->fed = s->staged_fed;
-		s->staged_fed = NULL;
+	if (s->staged_fed == NULL && (s->conf->federation[0] != '\0' ||
+	    s->fed == NULL))
+		return;		/* the same federation, or none before and now */
+	svc_chat_forget_claims(s);
+	chat_fed_free(s->fed);
+	s->fed = s->staged_fed;
+	s->staged_fed = NULL;
+	if (s->fed != NULL)
 		chat_fed_start(s->fed);
-	} else if (s->conf->federation[0] == '\0' && s->fed != NULL) {
-		chat_fed_free(s->fed);
-		s->fed = NULL;
-	}
 }
 
 /* Members stay; a lower max_members only refuses new ones. */
