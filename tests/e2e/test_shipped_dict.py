@@ -106,6 +106,18 @@ class ShippedDictTest(unittest.TestCase):
             got = udp_ask(self.d.addr("en")[1], en.encode()).decode()
             self.assertEqual(got.split("; ")[0], zh, "%s -> %s" % (en, got))
 
+    def test_rules_of_grammar_and_rare_readings(self):
+        # Possessive pronouns as the pronoun with 的 (mine: not 开矿 "to
+        # mine"), a frame's word (into: 进入 of 进入...之内), and no rare
+        # reading first (weird: not 命运 "fate"; baby: not the bound 婴).
+        addr = self.d.addr("en")[1]
+        for en, ok in (("mine", {"我的"}), ("yours", {"你的", "您的"}),
+                       ("ours", {"我们的"}), ("into", {"进入", "进"}),
+                       ("weird", {"怪异", "奇怪", "古怪", "怪"}),
+                       ("baby", {"婴儿", "宝宝", "娃娃", "婴孩"})):
+            got = udp_ask(addr, en.encode()).decode()
+            self.assertIn(got.split("; ")[0], ok, "%s -> %s" % (en, got))
+
     def test_no_sense_points_at_itself(self):
         bad = []
         for key, value in entries("dict-zh-en.txt"):
