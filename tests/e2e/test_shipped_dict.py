@@ -3,6 +3,8 @@
 import os
 import re
 import socket
+import subprocess
+import sys
 import unittest
 
 from harness import Daemon, SLOW, udp_ask
@@ -117,6 +119,20 @@ class ShippedDictTest(unittest.TestCase):
                        ("baby", {"婴儿", "宝宝", "娃娃", "婴孩"})):
             got = udp_ask(addr, en.encode()).decode()
             self.assertIn(got.split("; ")[0], ok, "%s -> %s" % (en, got))
+
+    def test_evaluation_does_not_fall(self):
+        # data/evaluate's figures for the shipped file (README): a rebuilt
+        # dict.txt that answers fewer words acceptably fails here.
+        out = subprocess.run([sys.executable, os.path.join(DATA, "evaluate")],
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        got = dict(re.findall(r"^(\S+)\s+\d+/\s*\d+ = ([\d.]+) %", out.stdout,
+                              re.M))
+        floors = {"tune": 96.0, "held-out": 95.0, "blind": 89.5,
+                  "blind2": 89.5}
+        self.assertEqual(set(got), set(floors), out.stdout)
+        for name, floor in floors.items():
+            self.assertGreaterEqual(float(got[name]), floor, out.stdout)
 
     def test_no_sense_points_at_itself(self):
         bad = []
