@@ -440,14 +440,41 @@ sigchld_cb(evutil_socket_t sig, short what, void *arg)
 	child_watch_reap(&d->children);
 }
 
+/* HUP and USR1, which end a process that has no handler for them. */
+static void
+startup_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+}
+
 /*
- * Installs the signal handlers and the watchdog. Called before anyone is
- * told we run (the pid file, -d's waiting parent): a SIGHUP sent as soon
- * as they know must find its handler, not the default action (exit).
+ * Blocks HUP and USR1 until daemon_signals() has their handlers: an admin's
+ * `kill -HUP` while the dictionaries still load must not end the daemon
+ * (their default action). A signal sent then waits, and is handled once
+ * the handlers are in. TERM and INT keep ending a starting daemon.
+ */
+void
+daemon_hold_signals(void)
+{
+	sigset_t held;
+
+	startup_signals(&held);
+	sigprocmask(SIG_BLOCK, &held, NULL);
+}
+
+/*
+ * Installs the signal handlers and the watchdog, then lets through what
+ * daemon_hold_signals() held. Called before anyone is told we run (the pid
+ * file, -d's waiting parent): a SIGHUP sent as soon as they know must find
+ * its handler, not the default action (exit).
  */
 int
 daemon_signals(struct daemon *d)
 {
+	sigset_t held;
+
 	d->ev_hup = evsignal_new(d->base, SIGHUP, reload_cb, d);
 	d->ev_term = evsignal_new(d->base, SIGTERM, stop_cb, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, stop_cb, d);
@@ -463,6 +490,8 @@ daemon_signals(struct daemon *d)
 		log_errorx("cannot install signal handlers");
 		return -1;
 	}
+	startup_signals(&held);
+	sigprocmask(SIG_UNBLOCK, &held, NULL);
 	return 0;
 }
 

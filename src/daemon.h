@@ -51,6 +51,7 @@ struct daemon {
 int	daemon_init(struct daemon *, struct config *, struct listen_fds *);
 int	daemon_create_services(struct daemon *);
 int	daemon_start_services(struct daemon *);
+void	daemon_hold_signals(void);
 int	daemon_signals(struct daemon *);
 int	daemon_run(struct daemon *);
 void	daemon_free(struct daemon *);

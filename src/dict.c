@@ -292,11 +292,12 @@ dict_lookup(const struct dict *d, const char *key, size_t len, size_t *vlen)
 }
 
 /*
- * dict_lookup(), and on a miss the key as people type it: leading and
- * trailing blanks and tabs dropped, ASCII letters folded to lower case
- * (" Apple" finds "apple"). The exact key is tried first, so a file's own
- * "China" still answers "China". Keys longer than DICT_LOOSE_MAX get only
- * the exact lookup: the folded copy lives on the stack.
+ * dict_lookup(), and on a miss the key as people type it: first with
+ * leading and trailing blanks and tabs dropped, then also with ASCII
+ * letters folded to lower case (" Apple" finds "apple"). Each step keeps
+ * the one before it first, so a file's own "China" answers "China" and
+ * " China" too, not "china". Keys longer than DICT_LOOSE_MAX get no folded
+ * lookup: the folded copy lives on the stack.
  */
 const char *
 dict_lookup_loose(const struct dict *d, const char *key, size_t len,
@@ -304,27 +305,27 @@ dict_lookup_loose(const struct dict *d, const char *key, size_t len,
 {
 	char buf[DICT_LOOSE_MAX];
 	const char *val;
-	size_t i;
-	int changed = 0;
+	size_t i, full = len;
+	int folded = 0;
 
 	if ((val = dict_lookup(d, key, len, vlen)) != NULL)
 		return val;
-	while (len > 0 && is_blank(key[len - 1])) {
+	while (len > 0 && is_blank(key[len - 1]))
 		len--;
-		changed = 1;
-	}
 	for (; len > 0 && is_blank(*key); key++, len--)
-		changed = 1;
+		;
+	if (len != full && (val = dict_lookup(d, key, len, vlen)) != NULL)
+		return val;
 	if (len > sizeof buf)
 		return NULL;
 	for (i = 0; i < len; i++) {
 		buf[i] = key[i];
 		if (key[i] >= 'A' && key[i] <= 'Z') {
 			buf[i] = (char)(key[i] - 'A' + 'a');
-			changed = 1;
+			folded = 1;
 		}
 	}
-	return changed ? dict_lookup(d, buf, len, vlen) : NULL;
+	return folded ? dict_lookup(d, buf, len, vlen) : NULL;
 }
 
 /*

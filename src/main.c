@@ -264,6 +264,7 @@ main(int argc, char **argv)
 	struct options opt = { NULL, NULL, 0, 0, 0 };
 	int rc;
 
+	daemon_hold_signals();
 	opt.config = xstrdup(NETDEMO_CONFIG_PATH);
 	parse_options(argc, argv, &opt);
 	log_init();

@@ -3,11 +3,14 @@
 import os
 import re
 import socket
+import signal
 import subprocess
 import sys
+import threading
+import time
 import unittest
 
-from harness import Daemon, SLOW, udp_ask
+from harness import Daemon, SLOW, WRAPPER, udp_ask
 
 DATA = os.path.join(os.environ.get(
     "NETDEMO_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", "..")),
@@ -64,6 +67,28 @@ class ShippedDictTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.d.stop()
         cls.d.__exit__()
+
+    @unittest.skipIf(WRAPPER, "the wrapper, not the daemon, gets the signal")
+    def test_hup_while_the_dictionaries_load(self):
+        # The attack pass: `kill -HUP` in the 0.1-0.2 s the shipped files
+        # take to load ended the daemon (exit 129, no log line).
+        with Daemon(CONFIG.format(data=DATA)) as d:
+            started = []
+            t = threading.Thread(target=lambda: started.append(
+                d.start(timeout=20 * SLOW)), daemon=True)
+            t.start()
+            deadline = time.monotonic() + 5
+            while d.proc is None and time.monotonic() < deadline:
+                time.sleep(0.001)
+            d.proc.send_signal(signal.SIGHUP)
+            early = not any("netdemo running" in l for l in d.snapshot())
+            t.join(25 * SLOW)
+            if not early:
+                self.skipTest("the daemon was up before the signal")
+            self.assertEqual(len(started), 1, d.snapshot()[-5:])
+            d.wait_log(r"reloaded: 2 services", 20 * SLOW)
+            self.assertEqual(udp_ask(d.addr("en")[1], b"apple"), "苹果".encode())
+            self.assertIsNone(d.proc.poll())
 
     def test_load_without_a_single_warning(self):
         log = self.d.snapshot()
@@ -154,6 +179,10 @@ class ShippedDictTest(unittest.TestCase):
         self.assertEqual(first(en, "APPLE"), "苹果")
         self.assertEqual(first(en, " apple "), "苹果")
         self.assertEqual(first(en, "Water\t"), "水")
+        # Trimmed before folded: a padded name keeps its own entry (the
+        # attack pass saw " China" answer china's 瓷).
+        self.assertEqual(first(en, " China"), "中国")
+        self.assertEqual(first(en, "March\t"), "三月")
         # Phrases ECDICT ranks among CC-CEDICT's answers (how much: not 几,
         # which asks for a small count).
         for phrase, accepted in (("good morning", "早上好 早安"),

@@ -78,6 +78,10 @@ START_TEST(test_loose_lookup_folds_case_and_blanks)
 	ck_assert_str_eq(lookup_loose(d, "Good Morning"), "早上好");
 	ck_assert_str_eq(lookup_loose(d, "China"), "中国");	/* exact first */
 	ck_assert_str_eq(lookup_loose(d, "CHINA"), "瓷器");
+	/* trimmed before folded: the padded proper name keeps its entry */
+	ck_assert_str_eq(lookup_loose(d, " China"), "中国");
+	ck_assert_str_eq(lookup_loose(d, "China\t"), "中国");
+	ck_assert_str_eq(lookup_loose(d, " CHINA "), "瓷器");
 	ck_assert_str_eq(lookup_loose(d, "ap ple"), "");
 	ck_assert_str_eq(lookup_loose(d, "   "), "");
 	ck_assert_str_eq(lookup_loose(d, ""), "");
