@@ -50,6 +50,18 @@ file = {data}/dict-zh-en.txt
 """
 
 
+def sig_blocked(pid, sig):
+    """Whether process pid blocks signal sig (its /proc status SigBlk)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("SigBlk:"):
+                    return bool(int(line.split()[1], 16) >> (sig - 1) & 1)
+    except OSError:
+        pass
+    return False
+
+
 def entries(name):
     """(key, value) of each entry of a shipped dictionary file."""
     with open(os.path.join(DATA, name), encoding="utf-8") as f:
@@ -77,14 +89,18 @@ class ShippedDictTest(unittest.TestCase):
             t = threading.Thread(target=lambda: started.append(
                 d.start(timeout=20 * SLOW)), daemon=True)
             t.start()
-            deadline = time.monotonic() + 5
-            while d.proc is None and time.monotonic() < deadline:
-                time.sleep(0.001)
+            # Signal once the daemon holds HUP (its main() has begun: before,
+            # the loader runs, which no program can guard) and before it runs.
+            deadline = time.monotonic() + 5 * SLOW
+            held = False
+            while not held and time.monotonic() < deadline and not any(
+                    "netdemo running" in l for l in d.snapshot()):
+                held = d.proc is not None and sig_blocked(d.proc.pid,
+                                                          signal.SIGHUP)
+                time.sleep(0.0005)
+            self.assertTrue(held, "HUP was never held while loading")
             d.proc.send_signal(signal.SIGHUP)
-            early = not any("netdemo running" in l for l in d.snapshot())
             t.join(25 * SLOW)
-            if not early:
-                self.skipTest("the daemon was up before the signal")
             self.assertEqual(len(started), 1, d.snapshot()[-5:])
             d.wait_log(r"reloaded: 2 services", 20 * SLOW)
             self.assertEqual(udp_ask(d.addr("en")[1], b"apple"), "苹果".encode())
