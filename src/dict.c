@@ -79,6 +79,23 @@ trim(const char **s, size_t *len)
 }
 
 /*
+ * Whether valid UTF-8 s holds a character a terminal acts on (ESC, a bare
+ * CR, C1, bidi overrides: utf8_is_control()). A reply carries its value as
+ * it is, and `nc -u` prints it to a terminal.
+ */
+static int
+has_control(const char *s, size_t len)
+{
+	uint32_t cp;
+	size_t n;
+
+	for (; len > 0; s += n, len -= n)
+		if ((n = utf8_next(s, len, &cp)) == 0 || utf8_is_control(cp))
+			return 1;
+	return 0;
+}
+
+/*
  * Cuts line into key and value. Returns 1 for an entry, 0 for a line to
  * skip quietly (blank, comment), -1 with *why set for a bad line.
  */
@@ -97,6 +114,10 @@ dict_split_line(const char *s, size_t len, struct dict_line *out,
 		*why = "contains a NUL byte";
 	else if (!utf8_valid(s, len))
 		*why = "invalid UTF-8";
+	else if (memchr(s, '\r', len) != NULL)
+		*why = "a carriage return inside the line (old Mac line ends?)";
+	else if (has_control(s, len))
+		*why = "a control character (escape, C1 or bidi control)";
 	else if ((colon = memchr(s, ':', len)) == NULL)
 		*why = "no ':' separator";
 	else {

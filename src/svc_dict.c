@@ -152,6 +152,23 @@ svc_dict_load_stop(struct svc_dict *s)
 }
 
 /*
+ * A reload that loads under half the entries of the table in use is kept
+ * (an admin may well swap in a smaller file) but said: it is also what a
+ * file cut short or caught half written looks like.
+ */
+static void
+svc_dict_warn_shrink(const struct svc_dict *s)
+{
+	size_t now, before = dict_size(s->dict);
+
+	if (s->staged == NULL || (now = dict_size(s->staged)) >= before / 2)
+		return;
+	log_warnx("%s: %s: %zu entries, %zu before: cut short or half"
+	    " written? (loaded: a reload applies what the file holds)",
+	    s->conf->name, s->staged_conf->file, now, before);
+}
+
+/*
  * DICT_LOAD_USEC of the reload's load (in small steps, whose cost varies
  * with page faults); the next slice runs after pending I/O.
  */
@@ -173,6 +190,7 @@ svc_dict_load_slice_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	s->staged = rc == 0 ? dict_load_take(s->loading) : NULL;
 	svc_dict_load_report(s->staged_conf, &s->load_warn, s->staged);
+	svc_dict_warn_shrink(s);
 	svc_dict_load_stop(s);
 	/* May commit the reload: the last thing done here. */
 	s->ctx->staged(s->ctx->owner);

@@ -130,6 +130,40 @@ class DictTest(unittest.TestCase):
         self.assertEqual(self.ask(b"cat"), "猫")
         self.assertEqual(self.ask(b"apple"), "unknown")
 
+    def test_control_characters_never_reach_a_reply(self):
+        # The attack pass: `title:ESC]0;pwned BEL ESC[2J` went raw to nc -u.
+        self.d.write("words.txt", b"title:\x1b]0;pwned\x07\x1b[2J\n"
+                     b"mac1:one\rmac2:two\n" + DICT.encode())
+        mark = self.reload()
+        self.d.wait_log(r"words.txt:1: a control character", start=mark)
+        self.d.wait_log(r"words.txt:2: a carriage return inside", start=mark)
+        self.d.wait_log(r"reloaded", start=mark)
+        self.assertEqual(self.ask(b"title"), "unknown")
+        self.assertEqual(self.ask(b"mac1"), "unknown")
+        self.assertEqual(self.ask(b"apple"), "苹果")
+
+    def test_sighup_with_a_file_cut_short_is_said(self):
+        # The attack pass: a dictionary truncated before SIGHUP loaded 5,710
+        # of 104,835 entries with only a line's warning for it.
+        self.d.write("words.txt", DICT + "".join("w%d:%d\n" % (i, i)
+                                                 for i in range(20)))
+        mark = self.reload()
+        self.d.wait_log(r"loaded 25 entries", start=mark)
+        self.d.write("words.txt", DICT.encode()[:49])   # in 你
+        mark = self.reload()
+        self.d.wait_log(r"words.txt:4: invalid UTF-8", start=mark)
+        line = self.d.wait_log(r"2 entries, 25 before: cut short", start=mark)
+        self.assertIn("words.txt", line)
+        self.d.wait_log(r"reloaded", start=mark)
+        self.assertEqual(self.ask(b"apple"), "苹果")
+        self.assertEqual(self.ask(b"w1"), "unknown")
+        # A file that shrinks by less than half is nothing to say.
+        self.d.write("words.txt", DICT.encode()[:41])
+        mark = self.reload()
+        self.d.wait_log(r"reloaded", start=mark)
+        self.assertFalse([l for l in self.d.snapshot()[mark:]
+                          if "before: cut short" in l])
+
     def test_reload_keeps_answering(self):
         for i in range(5):
             self.d.write("words.txt", DICT + "n%d:%d\n" % (i, i))

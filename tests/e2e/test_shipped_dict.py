@@ -218,6 +218,12 @@ class ShippedDictTest(unittest.TestCase):
                 if re.search(r"CL:|\[|\|", value) or (
                         name == "dict.txt" and " - " in value):
                     bad.append(key + ":" + value)
+                # Pronunciation notes whose romanization is gone (the
+                # attack pass: "Jyutping: baa1 bai3", "Tai-lo pr. or",
+                # "also pr. for greater clarity ...").
+                elif re.search(r"Jyutping:|Tai-lo pr\.|\bpr\.(?: (?:or|for|"
+                               r"[a-z]+\d)\b|,|$)", value):
+                    bad.append(key + ":" + value)
         self.assertEqual(bad[:10], [])
 
     def test_keys_are_clean_english(self):

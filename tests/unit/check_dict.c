@@ -188,6 +188,24 @@ START_TEST(test_nul_byte_line)
 }
 END_TEST
 
+/* The attack pass: a value with ESC went raw to `nc -u`'s terminal. */
+START_TEST(test_control_characters_skip_the_line)
+{
+	struct dict *d = parse("title:\x1b]0;pwned\x07\x1b[2J\nc1:\xc2\x9b" "31m\n"
+	    "bidi:ab\xe2\x80\xae" "cd\nmac1:one\rmac2:two\r\ntab:a\tb\nok:好\r\n");
+
+	ck_assert_uint_eq(dict_size(d), 2);
+	ck_assert_int_eq(col.n, 4);
+	ck_assert(collected_has(&col, "t.txt:1: a control character"));
+	ck_assert(collected_has(&col, "t.txt:2: a control character"));
+	ck_assert(collected_has(&col, "t.txt:3: a control character"));
+	ck_assert(collected_has(&col, "t.txt:4: a carriage return inside"));
+	ck_assert_str_eq(lookup(d, "tab"), "a\tb");
+	ck_assert_str_eq(lookup(d, "ok"), "好");
+	dict_free(d);
+}
+END_TEST
+
 START_TEST(test_overlong_and_surrogate_utf8)
 {
 	struct dict *d = parse("a:\xc0\xaf\nb:\xed\xa0\x80\nc:\xf4\x90\x80\x80\n"
@@ -378,6 +396,7 @@ dict_suite(void)
 
 	tcase_add_test(tc, test_basic_entries);
 	tcase_add_test(tc, test_loose_lookup_folds_case_and_blanks);
+	tcase_add_test(tc, test_control_characters_skip_the_line);
 	tcase_add_test(tc, test_cut_value_at_a_sense);
 	tcase_add_test(tc, test_cut_value_at_a_word);
 	tcase_add_test(tc, test_count_longer_values);
