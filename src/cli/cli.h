@@ -25,10 +25,18 @@ struct cli_target {
 	struct addrinfo		*list;
 	struct addrinfo		*cur;
 	int			 fd;	/* connected to cur; -1 before */
+	int			 keep_port;	/* the source port is who we are (chat) */
+	char			*last;	/* the last datagram fd sent, for the loop guard */
+	size_t			 last_len, last_cap;
+	double			 last_sent;	/* when, CLOCK_MONOTONIC seconds */
 };
+
+/* cli_udp_ask(): the request cannot be one datagram. */
+#define CLI_UDP_TOO_LONG	(-2)
 
 int	cli_parse_opts(int argc, char **argv, struct cli_opts *o,
 	    const char *allowed, void (*usage)(void));
+int	cli_skip_dashdash(int, char **, int);
 int	cli_resolve(struct cli_target *, const char *, int, const char *);
 int	cli_connect_next(struct cli_target *, const char *);
 void	cli_target_free(struct cli_target *);
@@ -39,6 +47,8 @@ ssize_t	cli_udp_ask(struct cli_target *t, const void *msg, size_t len,
 char	*cli_read_line(char **, size_t *);
 void	cli_print_line(const char *, size_t);
 void	cli_print_escaped(FILE *, const char *, size_t);
+void	cli_print_word(FILE *, const char *, size_t);
+void	cli_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 int	cmd_dict(int, char **);
 int	cmd_exec(int, char **);

@@ -56,7 +56,7 @@ static void
 chat_send(struct chat *c, const char *s, size_t n)
 {
 	if (send(c->t.fd, s, n, 0) == -1 && errno != ECONNREFUSED)
-		fprintf(stderr, "%s: send: %s\n", c->o.prog, strerror(errno));
+		cli_warn("%s: send: %s", c->o.prog, strerror(errno));
 }
 
 static void
@@ -132,14 +132,14 @@ chat_service_says(struct chat *c, const char *buf, size_t n)
 	}
 	if (n == sizeof not_online - 1 && memcmp(buf, not_online, n) == 0 &&
 	    !c->leaving) {
-		fprintf(stderr, "%s: %s: dropped by the service; joining again\n",
+		cli_warn("%s: %s: dropped by the service; joining again",
 		    c->o.prog, c->t.spec);
 		chat_send(c, "online", 6);
 		chat_send_nick(c);
 		return 1;
 	}
 	if (chat_nick_taken(c, buf, n)) {
-		fprintf(stderr, "%s: %s: nick %s is taken\n", c->o.prog,
+		cli_warn("%s: %s: nick %s is taken", c->o.prog,
 		    c->t.spec, c->o.nick);
 		c->rc = CLI_EXIT_FAIL;
 		chat_leave(c);
@@ -166,7 +166,7 @@ chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 			chat_print(buf, (size_t)n);
 	}
 	if (errno == ECONNREFUSED) {
-		fprintf(stderr, "%s: %s: the service went away\n", c->o.prog,
+		cli_warn("%s: %s: the service went away", c->o.prog,
 		    c->t.spec);
 		c->rc = CLI_EXIT_UNREACHABLE;
 		event_base_loopbreak(c->base);
@@ -260,10 +260,10 @@ chat_join(struct chat *c)
 
 	n = cli_udp_ask(&c->t, "online", 6, c->o.timeout, 2, buf, sizeof buf,
 	    c->o.prog);
-	if (n == -1)
+	if (n < 0)
 		return CLI_EXIT_UNREACHABLE;
 	if (n == 15 && memcmp(buf, "full, try later", 15) == 0) {
-		fprintf(stderr, "%s: %s: full, try later\n", c->o.prog, c->t.spec);
+		cli_warn("%s: %s: full, try later", c->o.prog, c->t.spec);
 		return CLI_EXIT_FAIL;
 	}
 	chat_print(buf, (size_t)n);
@@ -325,16 +325,17 @@ cmd_chat(int argc, char **argv)
 	c.o.prog = "netdemo-cli chat";
 	if ((i = cli_parse_opts(argc, argv, &c.o, "tn", chat_usage)) == -1)
 		return CLI_EXIT_UNREACHABLE;
-	if (i != argc - 1) {
-		fprintf(stderr, "%s: expected one HOST:PORT (see --help)\n", c.o.prog);
+	if (i >= argc || cli_skip_dashdash(argc, argv, i + 1) != argc) {
+		cli_warn("%s: expected one HOST:PORT (see --help)", c.o.prog);
 		return CLI_EXIT_UNREACHABLE;
 	}
 	if (c.o.timeout < 0)
 		c.o.timeout = CHAT_DEFAULT_TIMEOUT;
 	if (cli_resolve(&c.t, argv[i], SOCK_DGRAM, c.o.prog) == -1)
 		return CLI_EXIT_UNREACHABLE;
+	c.t.keep_port = 1;	/* the service knows a member by its port */
 	if ((c.rc = chat_join(&c)) == CLI_EXIT_OK && chat_loop(&c) == -1) {
-		fprintf(stderr, "%s: cannot set up the event loop\n", c.o.prog);
+		cli_warn("%s: cannot set up the event loop", c.o.prog);
 		c.rc = CLI_EXIT_FAIL;
 	}
 	chat_free(&c);

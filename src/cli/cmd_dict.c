@@ -34,9 +34,12 @@ dict_one(struct cli_target *t, const char *word, double timeout,
 
 	n = cli_udp_ask(t, word, strlen(word), timeout, 2, reply, sizeof reply,
 	    prog);
+	if (n == CLI_UDP_TOO_LONG)
+		return CLI_EXIT_FAIL;
 	if (n == -1)
 		return CLI_EXIT_UNREACHABLE;
-	printf("%s: ", word);
+	cli_print_word(stdout, word, strlen(word));
+	fputs(": ", stdout);
 	cli_print_line(reply, (size_t)n);
 	if ((n == 7 && memcmp(reply, "unknown", 7) == 0) ||
 	    (n >= 7 && memcmp(reply, "error: ", 7) == 0))
@@ -63,13 +66,14 @@ cmd_dict(int argc, char **argv)
 	if ((i = cli_parse_opts(argc, argv, &o, "t", dict_usage)) == -1)
 		return CLI_EXIT_UNREACHABLE;
 	if (i >= argc) {
-		fprintf(stderr, "%s: HOST:PORT missing (see --help)\n", o.prog);
+		cli_warn("%s: HOST:PORT missing (see --help)", o.prog);
 		return CLI_EXIT_UNREACHABLE;
 	}
 	if (o.timeout < 0)
 		o.timeout = DICT_DEFAULT_TIMEOUT;
 	if (cli_resolve(&t, argv[i++], SOCK_DGRAM, o.prog) == -1)
 		return CLI_EXIT_UNREACHABLE;
+	i = cli_skip_dashdash(argc, argv, i);
 	/* A word not found goes on to the next; silence stops. */
 	if (i < argc) {
 		for (; i < argc && rc != CLI_EXIT_UNREACHABLE; i++)

@@ -54,7 +54,7 @@ echo_read_cb(struct bufferevent *bev, void *arg)
 	struct echo *e = arg;
 
 	if (echo_to_stdout(bufferevent_get_input(bev)) == -1) {
-		fprintf(stderr, "%s: stdout: %s\n", e->o.prog, strerror(errno));
+		cli_warn("%s: stdout: %s", e->o.prog, strerror(errno));
 		e->rc = CLI_EXIT_FAIL;
 		event_base_loopbreak(e->base);
 	}
@@ -80,13 +80,13 @@ echo_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct echo *e = arg;
 
 	if (what & BEV_EVENT_ERROR) {
-		fprintf(stderr, "%s: %s: %s\n", e->o.prog, e->t.spec,
+		cli_warn("%s: %s: %s", e->o.prog, e->t.spec,
 		    strerror(EVUTIL_SOCKET_ERROR()));
 		e->rc = CLI_EXIT_UNREACHABLE;
 	} else if (what & BEV_EVENT_EOF) {
 		echo_read_cb(bev, e);
 		if (!e->in.eof) {
-			fprintf(stderr, "%s: %s closed the connection\n",
+			cli_warn("%s: %s closed the connection",
 			    e->o.prog, e->t.spec);
 			e->rc = CLI_EXIT_FAIL;
 		}
@@ -119,7 +119,7 @@ echo_connect(struct echo *e)
 	int on = 1;
 
 	if (cli_connect_next(&e->t, e->o.prog) == -1) {
-		fprintf(stderr, "%s: %s: %s\n", e->o.prog, e->t.spec,
+		cli_warn("%s: %s: %s", e->o.prog, e->t.spec,
 		    strerror(errno));
 		return -1;
 	}
@@ -154,8 +154,8 @@ cmd_echo(int argc, char **argv)
 	e.o.prog = "netdemo-cli echo";
 	if ((i = cli_parse_opts(argc, argv, &e.o, "", echo_usage)) == -1)
 		return CLI_EXIT_UNREACHABLE;
-	if (i != argc - 1) {
-		fprintf(stderr, "%s: expected one HOST:PORT (see --help)\n", e.o.prog);
+	if (i >= argc || cli_skip_dashdash(argc, argv, i + 1) != argc) {
+		cli_warn("%s: expected one HOST:PORT (see --help)", e.o.prog);
 		return CLI_EXIT_UNREACHABLE;
 	}
 	if (cli_resolve(&e.t, argv[i], SOCK_STREAM, e.o.prog) == -1 ||
@@ -164,7 +164,7 @@ cmd_echo(int argc, char **argv)
 		return CLI_EXIT_UNREACHABLE;
 	}
 	if (echo_loop(&e) == -1) {
-		fprintf(stderr, "%s: cannot set up the event loop\n", e.o.prog);
+		cli_warn("%s: cannot set up the event loop", e.o.prog);
 		e.rc = CLI_EXIT_FAIL;
 	}
 	cli_input_free(&e.in);

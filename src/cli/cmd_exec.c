@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_exec.c: netdemo-cli exec HOST:PORT [COMMAND...]: run a remote command. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,20 +113,22 @@ exec_one(struct cli_target *t, const char *cmd, double timeout,
 		reqlen = auth_sign(key, (int64_t)time(NULL), cmd, strlen(cmd), req,
 		    sizeof req);
 		if (reqlen == -1) {
-			fprintf(stderr, "%s: command too long\n", prog);
+			cli_warn("%s: command too long", prog);
 			return CLI_EXIT_FAIL;
 		}
 		cmd = req;
 	}
 	n = cli_udp_ask(t, cmd, (size_t)reqlen, timeout, 1, buf, sizeof buf, prog);
+	if (n == CLI_UDP_TOO_LONG)
+		return CLI_EXIT_FAIL;
 	if (n == -1)
 		return CLI_EXIT_UNREACHABLE;
 	for (rc = exec_reply(buf, (size_t)n, 1); rc == -1;
 	    rc = exec_reply(buf, (size_t)n, 0)) {
 		if (cli_wait_readable(t->fd, timeout) != 1 ||
 		    (n = recv(t->fd, buf, sizeof buf, 0)) == -1) {
-			fprintf(stderr, "%s: %s: no status within %g s; the command"
-			    " may still be running\n", prog, t->spec, timeout);
+			cli_warn("%s: %s: no status within %g s; the command"
+			    " may still be running", prog, t->spec, timeout);
 			return CLI_EXIT_UNREACHABLE;
 		}
 	}
@@ -143,7 +146,7 @@ join_words(int n, char **w, const char *prog)
 	for (k = 0; k < n; k++)
 		len += strlen(w[k]) + 3;
 	if ((p = out = malloc(len)) == NULL) {
-		perror(prog);
+		cli_warn("%s: %s", prog, strerror(errno));
 		return NULL;
 	}
 	for (k = 0; k < n; k++) {
@@ -151,8 +154,8 @@ join_words(int n, char **w, const char *prog)
 		char q = strchr(w[k], '\'') == NULL ? '\'' : '"';
 
 		if (!plain && strchr(w[k], '\'') && strchr(w[k], '"')) {
-			fprintf(stderr, "%s: cannot quote an argument holding both"
-			    " ' and \"\n", prog);
+			cli_warn("%s: cannot quote an argument holding both"
+			    " ' and \"", prog);
 			free(out);
 			return NULL;
 		}
@@ -181,13 +184,13 @@ exec_load_key(const char *file, struct auth_key *key, const char *prog)
 		return 0;
 	if (file[0] != '/' && strncmp(file, "cred:", 5) != 0) {
 		if (realpath(file, abs) == NULL) {
-			perror(file);
+			cli_warn("%s: %s", file, strerror(errno));
 			return -1;
 		}
 		file = abs;
 	}
 	if (auth_key_load(file, key, err, sizeof err) == -1) {
-		fprintf(stderr, "%s: --key-file: %s\n", prog, err);
+		cli_warn("%s: --key-file: %s", prog, err);
 		return -1;
 	}
 	return 0;
@@ -206,7 +209,7 @@ cmd_exec(int argc, char **argv)
 	if ((i = cli_parse_opts(argc, argv, &o, "tk", exec_usage)) == -1)
 		return CLI_EXIT_UNREACHABLE;
 	if (i >= argc) {
-		fprintf(stderr, "%s: HOST:PORT missing (see --help)\n", o.prog);
+		cli_warn("%s: HOST:PORT missing (see --help)", o.prog);
 		return CLI_EXIT_UNREACHABLE;
 	}
 	if (o.timeout < 0)
@@ -217,6 +220,7 @@ cmd_exec(int argc, char **argv)
 		auth_key_free(&key);
 		return CLI_EXIT_UNREACHABLE;
 	}
+	i = cli_skip_dashdash(argc, argv, i);
 	if (i < argc) {
 		if ((cmd = join_words(argc - i, argv + i, o.prog)) == NULL)
 			rc = CLI_EXIT_FAIL;

@@ -34,10 +34,10 @@ stats_copy(int fd, double timeout, const char *prog, const char *spec)
 	for (;;) {
 		if ((rc = cli_wait_readable(fd, timeout)) <= 0) {
 			if (rc == 0)
-				fprintf(stderr, "%s: %s: no answer within %g s\n",
+				cli_warn("%s: %s: no answer within %g s",
 				    prog, spec, timeout);
 			else
-				fprintf(stderr, "%s: %s: %s\n", prog, spec,
+				cli_warn("%s: %s: %s", prog, spec,
 				    strerror(errno));
 			return -1;
 		}
@@ -46,12 +46,12 @@ stats_copy(int fd, double timeout, const char *prog, const char *spec)
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "%s: %s: %s\n", prog, spec,
+			cli_warn("%s: %s: %s", prog, spec,
 			    strerror(errno));
 			return -1;
 		}
 		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n) {
-			fprintf(stderr, "%s: stdout: %s\n", prog,
+			cli_warn("%s: stdout: %s", prog,
 			    strerror(errno));
 			return -1;
 		}
@@ -69,8 +69,8 @@ cmd_stats(int argc, char **argv)
 
 	if ((i = cli_parse_opts(argc, argv, &o, "t", stats_usage)) == -1)
 		return CLI_EXIT_UNREACHABLE;
-	if (i != argc - 1) {
-		fprintf(stderr, "%s: expected one HOST[:PORT] (see --help)\n",
+	if (i >= argc || cli_skip_dashdash(argc, argv, i + 1) != argc) {
+		cli_warn("%s: expected one HOST[:PORT] (see --help)",
 		    o.prog);
 		return CLI_EXIT_UNREACHABLE;
 	}
@@ -79,18 +79,18 @@ cmd_stats(int argc, char **argv)
 	if (cli_resolve(&t, argv[i], SOCK_STREAM, o.prog) == -1)
 		return CLI_EXIT_UNREACHABLE;
 	if (cli_connect_next(&t, o.prog) == -1) {
-		fprintf(stderr, "%s: %s: %s\n", o.prog, t.spec, strerror(errno));
+		cli_warn("%s: %s: %s", o.prog, t.spec, strerror(errno));
 		cli_target_free(&t);
 		return CLI_EXIT_UNREACHABLE;
 	}
 	n = stats_copy(t.fd, o.timeout, o.prog, t.spec);
 	if (fflush(stdout) == EOF && n != -1) {
-		fprintf(stderr, "%s: stdout: %s\n", o.prog, strerror(errno));
+		cli_warn("%s: stdout: %s", o.prog, strerror(errno));
 		n = -1;
 	}
 	if (n == 0)
-		fprintf(stderr, "%s: %s: closed without counters (not in the"
-		    " service's allow_from?)\n", o.prog, t.spec);
+		cli_warn("%s: %s: closed without counters (not in the"
+		    " service's allow_from?)", o.prog, t.spec);
 	rc = n == -1 ? CLI_EXIT_UNREACHABLE : n == 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 	cli_target_free(&t);
 	return rc;

@@ -54,7 +54,7 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "netdemo-cli: unknown command '%s'\n", argv[1]);
+	cli_warn("netdemo-cli: unknown command '%s'", argv[1]);
 	usage(stderr);
 	return CLI_EXIT_UNREACHABLE;
 }

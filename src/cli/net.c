@@ -11,9 +11,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+
+/*
+ * The daemon's loop guard (udp_repeat.h) drops a datagram identical to the
+ * same source's previous one within 500 ms; a margin above it.
+ */
+#define CLI_REPEAT_GAP	0.6
 
 /*
  * Parses a subcommand's options (--timeout S, --nick NAME where allowed,
@@ -41,8 +48,8 @@ cli_parse_opts(int argc, char **argv, struct cli_opts *o, const char *allowed,
 		case 't':
 			o->timeout = strtod(optarg, &end);
 			if (*end != '\0' || o->timeout <= 0 || o->timeout > 86400) {
-				fprintf(stderr, "%s: --timeout: '%s' is not a number"
-				    " of seconds\n", o->prog, optarg);
+				cli_warn("%s: --timeout: '%s' is not a number"
+				    " of seconds", o->prog, optarg);
 				return -1;
 			}
 			break;
@@ -56,11 +63,22 @@ cli_parse_opts(int argc, char **argv, struct cli_opts *o, const char *allowed,
 			usage();
 			exit(CLI_EXIT_OK);
 		default:
-			fprintf(stderr, "%s: unknown option (see --help)\n", o->prog);
+			cli_warn("%s: unknown option (see --help)", o->prog);
 			return -1;
 		}
 	}
 	return optind;
+}
+
+/*
+ * Skips a "--" right after HOST[:PORT]: options end at HOST already
+ * (getopt's "+"), so a "--" there only says the words that follow are
+ * operands even when they start with '-'. Returns the next operand's index.
+ */
+int
+cli_skip_dashdash(int argc, char **argv, int i)
+{
+	return i < argc && strcmp(argv[i], "--") == 0 ? i + 1 : i;
 }
 
 /*
@@ -136,7 +154,7 @@ cli_resolve(struct cli_target *t, const char *spec, int socktype,
 	t->fd = -1;
 	if (split_hostport(spec, host, sizeof host, &port,
 	    default_port(prog)) == -1) {
-		fprintf(stderr, "%s: '%s': expected HOST[:PORT] or [IPV6][:PORT]\n",
+		cli_warn("%s: '%s': expected HOST[:PORT] or [IPV6][:PORT]",
 		    prog, spec);
 		return -1;
 	}
@@ -144,10 +162,32 @@ cli_resolve(struct cli_target *t, const char *spec, int socktype,
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = socktype;
 	if ((rc = getaddrinfo(host, port, &hints, &t->list)) != 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, spec, gai_strerror(rc));
+		cli_warn("%s: %s: %s", prog, spec, gai_strerror(rc));
 		return -1;
 	}
 	return 0;
+}
+
+/* A new socket connected to t->cur; -1 with errno. */
+static int
+connect_cur(struct cli_target *t)
+{
+	int saved;
+
+	if (t->fd != -1)
+		close(t->fd);
+	t->last_len = 0;	/* a new socket has sent nothing yet */
+	t->fd = socket(t->cur->ai_family, t->cur->ai_socktype | SOCK_CLOEXEC,
+	    t->cur->ai_protocol);
+	if (t->fd == -1)
+		return -1;
+	if (connect(t->fd, t->cur->ai_addr, t->cur->ai_addrlen) == 0)
+		return 0;
+	saved = errno;
+	close(t->fd);
+	t->fd = -1;
+	errno = saved;
+	return -1;
 }
 
 /*
@@ -158,25 +198,14 @@ cli_resolve(struct cli_target *t, const char *spec, int socktype,
 int
 cli_connect_next(struct cli_target *t, const char *prog)
 {
-	int saved;
-
 	(void)prog;
 	if (t->fd != -1)
 		close(t->fd);
 	t->fd = -1;
 	t->cur = t->cur == NULL ? t->list : t->cur->ai_next;
-	for (; t->cur != NULL; t->cur = t->cur->ai_next) {
-		t->fd = socket(t->cur->ai_family, t->cur->ai_socktype | SOCK_CLOEXEC,
-		    t->cur->ai_protocol);
-		if (t->fd == -1)
-			continue;
-		if (connect(t->fd, t->cur->ai_addr, t->cur->ai_addrlen) == 0)
+	for (; t->cur != NULL; t->cur = t->cur->ai_next)
+		if (connect_cur(t) == 0)
 			return 0;
-		saved = errno;
-		close(t->fd);
-		t->fd = -1;
-		errno = saved;
-	}
 	return -1;
 }
 
@@ -187,6 +216,7 @@ cli_target_free(struct cli_target *t)
 		close(t->fd);
 	if (t->list != NULL)
 		freeaddrinfo(t->list);
+	free(t->last);
 }
 
 /* 1 when fd is readable within seconds, 0 on timeout, -1 on error. */
@@ -224,6 +254,75 @@ cli_print_line(const char *s, size_t len)
 	fflush(stdout);
 }
 
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * The seconds until the daemon's loop guard would take msg from this
+ * socket again: 0 unless msg is what the socket sent last, less than
+ * CLI_REPEAT_GAP ago.
+ */
+static double
+repeat_wait(const struct cli_target *t, const void *msg, size_t len)
+{
+	double left;
+
+	if (t->last_len == 0 || t->last_len != len ||
+	    memcmp(t->last, msg, len) != 0)
+		return 0;
+	left = t->last_sent + CLI_REPEAT_GAP - mono_now();
+	return left > 0 ? left : 0;
+}
+
+/* Remembers msg as the socket's last datagram (forgets it without memory). */
+static void
+remember_sent(struct cli_target *t, const void *msg, size_t len)
+{
+	char *p;
+
+	t->last_len = 0;
+	if (len > t->last_cap) {
+		if ((p = realloc(t->last, len)) == NULL)
+			return;
+		t->last = p;
+		t->last_cap = len;
+	}
+	memcpy(t->last, msg, len);
+	t->last_len = len;
+	t->last_sent = mono_now();
+}
+
+/*
+ * Makes sure the loop guard takes msg: the same datagram from the same
+ * socket within 500 ms would be dropped unanswered. A client whose
+ * source port is its identity (chat: a member) waits the guard out,
+ * taking a late reply to the earlier send meanwhile (1); a stateless
+ * request (dict, exec) goes from a new socket, a new source port, at
+ * once (0). -1 on error.
+ */
+static int
+udp_clear_guard(struct cli_target *t, const void *msg, size_t len,
+    char *reply, size_t cap, ssize_t *n)
+{
+	double left = repeat_wait(t, msg, len);
+	int rc;
+
+	if (left == 0)
+		return 0;
+	if (!t->keep_port)
+		return connect_cur(t);
+	if ((rc = cli_wait_readable(t->fd, left)) != 1)
+		return rc;
+	*n = recv(t->fd, reply, cap, 0);
+	return *n == -1 ? -1 : 1;
+}
+
 /* One send and wait on the current address: 1 reply, 0 timeout, -1 error. */
 static int
 udp_try(struct cli_target *t, const void *msg, size_t len, double timeout,
@@ -232,22 +331,33 @@ udp_try(struct cli_target *t, const void *msg, size_t len, double timeout,
 	char stale[64];
 	int rc;
 
+	if ((rc = udp_clear_guard(t, msg, len, reply, cap, n)) != 0)
+		return rc;
 	/* A late answer to an earlier request must not pass for this one's. */
 	while (recv(t->fd, stale, sizeof stale, MSG_DONTWAIT) >= 0)
 		;
 	if (send(t->fd, msg, len, 0) == -1)
 		return -1;
+	remember_sent(t, msg, len);
 	if ((rc = cli_wait_readable(t->fd, timeout)) <= 0)
 		return rc;
 	*n = recv(t->fd, reply, cap, 0);
 	return *n == -1 ? -1 : 1;
 }
 
+/* The largest UDP payload to the current address's family. */
+static size_t
+udp_max(const struct cli_target *t)
+{
+	return t->cur != NULL && t->cur->ai_family == AF_INET6 ? 65527 : 65507;
+}
+
 /*
  * Sends msg and returns the reply's length. A refused address (ICMP port
  * unreachable: nothing listens there, nothing ran) moves on to the next
  * address; silence resends, up to tries sends in all per address. Returns
- * -1 after a message when no address answered.
+ * CLI_UDP_TOO_LONG after a message when msg cannot be one datagram, -1
+ * after a message when no address answered.
  */
 ssize_t
 cli_udp_ask(struct cli_target *t, const void *msg, size_t len, double timeout,
@@ -263,6 +373,12 @@ cli_udp_ask(struct cli_target *t, const void *msg, size_t len, double timeout,
 			rc = udp_try(t, msg, len, timeout, reply, cap, &n);
 			if (rc == 1)
 				return n;
+			if (rc == -1 && errno == EMSGSIZE) {
+				cli_warn("%s: %s: a request of %zu bytes is too"
+				    " long for a datagram (at most %zu)", prog,
+				    t->spec, len, udp_max(t));
+				return CLI_UDP_TOO_LONG;
+			}
 			if (rc == -1 && errno != ECONNREFUSED)
 				break;
 			if (rc == -1) {
@@ -273,12 +389,12 @@ cli_udp_ask(struct cli_target *t, const void *msg, size_t len, double timeout,
 	} while (cli_connect_next(t, prog) == 0);
 fail:
 	if (refused)
-		fprintf(stderr, "%s: %s: connection refused (nothing listens"
-		    " there)\n", prog, t->spec);
+		cli_warn("%s: %s: connection refused (nothing listens"
+		    " there)", prog, t->spec);
 	else if (errno != 0 && n == -1)
-		fprintf(stderr, "%s: %s: %s\n", prog, t->spec, strerror(errno));
+		cli_warn("%s: %s: %s", prog, t->spec, strerror(errno));
 	else
-		fprintf(stderr, "%s: %s: no answer within %g s (%d tr%s)\n", prog,
+		cli_warn("%s: %s: no answer within %g s (%d tr%s)", prog,
 		    t->spec, timeout, tries, tries == 1 ? "y" : "ies");
 	return -1;
 }

@@ -310,6 +310,167 @@ class CliEscapeTest(unittest.TestCase):
         self.assertEqual(out, b"w: \\u{001B}[2J\\u{009B}x\\u{202E}y\\xFF"
                               b" \xe8\x8b\xb9\tz\n")
 
+class GuardServer:
+    """A UDP service with the daemon's loop guard (a datagram identical to
+    the same source's previous one within 500 ms is dropped) that also
+    ignores the first request, as if its reply were lost: only a retry
+    the guard lets through gets an answer. Records (time, port, data)."""
+
+    def __init__(self, test):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        test.addCleanup(self.sock.close)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.seen = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+        test.addCleanup(self.finish)
+
+    def spec(self):
+        return "127.0.0.1:%d" % self.sock.getsockname()[1]
+
+    def _serve(self):
+        last = {}
+        deadline = time.monotonic() + 20 * SLOW
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            try:
+                data, peer = self.sock.recvfrom(70000)
+            except socket.timeout:
+                continue
+            now = time.monotonic()
+            self.seen.append((now, peer[1], data))
+            prev = last.get(peer)
+            last[peer] = (data, now)
+            if len(self.seen) == 1:
+                continue        # lost
+            if prev is not None and prev[0] == data and now - prev[1] < 0.5:
+                last[peer] = prev   # dropped: the window is not restarted
+                continue
+            self.sock.sendto(b"bye" if data == b"offline" else b"ok " + data,
+                             peer)
+
+    def finish(self):
+        self.stop.set()
+        self.thread.join()
+
+
+class CliRepeatTest(unittest.TestCase):
+    """The daemon's loop guard drops a datagram identical to the same
+    source's previous one within 500 ms: repeats and retries must pass."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(CONFIG, {"words.txt": "apple:苹果\nwater:水\n"}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+        cls.d.__exit__()
+
+    def spec(self, name):
+        host, port = self.d.addr(name)[1]
+        return "%s:%d" % (host, port)
+
+    def test_a_repeated_word_is_answered_each_time(self):
+        rc, out, err = cli("dict", "--timeout", "0.2", self.spec("dict"),
+                           "water", "water")
+        self.assertEqual((rc, out.decode(), err), (0, "water: 水\nwater: 水\n", b""))
+        start = time.monotonic()
+        rc, out, err = cli("dict", self.spec("dict"),
+                           stdin=b"apple\napple\napple\n")
+        self.assertEqual((rc, err), (0, b""))
+        self.assertEqual(out.decode(), "apple: 苹果\n" * 3)
+        self.assertLess(time.monotonic() - start, 1.5 * SLOW)
+
+    def test_a_repeated_exec_command_runs_each_time(self):
+        # Not a resend: the user asked for it twice.
+        rc, out, err = cli("exec", "--timeout", "1", self.spec("exec"),
+                           stdin=b"echo same\necho same\n")
+        self.assertEqual((rc, out, err),
+                         (0, b"same\nsame\n", b"[exit 0]\n[exit 0]\n"))
+
+    def test_a_dict_retry_is_not_dropped(self):
+        srv = GuardServer(self)
+        rc, out, err = cli("dict", "--timeout", "0.2", srv.spec(), "w")
+        self.assertEqual((rc, out), (0, b"w: ok w\n"), err)
+        # From a new source port at once, not after the guard's window.
+        (t1, p1, _), (t2, p2, _) = srv.seen[:2]
+        self.assertNotEqual(p1, p2)
+
+    def test_a_chat_retry_keeps_its_port(self):
+        # A member is its address and port: the retry waits the guard out.
+        srv = GuardServer(self)
+        rc, out, err = cli("chat", "--timeout", "0.2", srv.spec(), stdin=b"")
+        self.assertEqual(rc, 0, err)
+        self.assertIn(b"ok online\n", out)
+        (t1, p1, d1), (t2, p2, d2) = srv.seen[:2]
+        self.assertEqual((d1, d2, p1), (b"online", b"online", p2))
+        self.assertGreaterEqual(t2 - t1, 0.5)
+
+
+class CliArgumentsTest(unittest.TestCase):
+    """Words and HOST reach the terminal escaped; "--" ends options; a
+    request too long for a datagram says so."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(CONFIG, {"words.txt": "apple:苹果\n-x:dash\n"}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+        cls.d.__exit__()
+
+    def spec(self, name):
+        host, port = self.d.addr(name)[1]
+        return "%s:%d" % (host, port)
+
+    def test_the_echoed_word_is_escaped(self):
+        rc, out, _ = cli("dict", self.spec("dict"), "a\x1b[31mb", "c\nd",
+                         "apple")
+        lines = out.split(b"\n")
+        self.assertEqual(len(lines), 4, out)
+        self.assertTrue(lines[0].startswith(b"a\\u{001B}[31mb: "), out)
+        self.assertTrue(lines[1].startswith(b"c\\u{000A}d: "), out)
+        self.assertEqual(lines[2], "apple: 苹果".encode())
+        self.assertNotIn(b"\x1b", out)
+
+    def test_messages_quote_arguments_escaped(self):
+        rc, _, err = cli("dict", "bad\x1b]0;x\x07host\nforged:1", "w")
+        self.assertEqual(rc, 2)
+        self.assertNotIn(b"\x1b", err)
+        self.assertEqual(err.count(b"\n"), 1, err)
+        self.assertIn(b"bad\\u{001B}]0;x\\u{0007}host\\u{000A}forged", err)
+
+    def test_double_dash_ends_options(self):
+        rc, out, err = cli("dict", self.spec("dict"), "--", "-x")
+        self.assertEqual((rc, out, err), (0, b"-x: dash\n", b""))
+        rc, out, err = cli("dict", "--timeout", "2", "--", self.spec("dict"),
+                           "--", "apple")
+        self.assertEqual((rc, out.decode()), (0, "apple: 苹果\n"), err)
+        rc, out, err = cli("exec", self.spec("exec"), "--", "echo", "-x")
+        self.assertEqual((rc, out, err), (0, b"-x\n", b"[exit 0]\n"))
+        rc, out, err = cli("stats", self.spec("stats"), "--")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = cli("echo", self.spec("echo"), "--", stdin=b"hi\n")
+        self.assertEqual((rc, out), (0, b"hi\n"), err)
+        rc, out, err = cli("chat", self.spec("chat"), "--", stdin=b"")
+        self.assertEqual(rc, 0, err)
+        rc, _, err = cli("stats", self.spec("stats"), "--", "extra")
+        self.assertEqual(rc, 2)
+
+    def test_a_request_too_long_for_a_datagram(self):
+        start = time.monotonic()
+        rc, out, err = cli("dict", self.spec("dict"), "x" * 70000, "apple")
+        self.assertEqual(rc, 1, err)
+        self.assertIn(b"too long for a datagram (at most 65507", err)
+        self.assertEqual(out.decode(), "apple: 苹果\n")
+        self.assertLess(time.monotonic() - start, 1.5 * SLOW)
+        rc, out, err = cli("exec", self.spec("exec"), "echo", "x" * 70000)
+        self.assertEqual(rc, 1, err)
+        self.assertIn(b"too long for a datagram", err)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
