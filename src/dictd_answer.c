@@ -15,7 +15,6 @@
 #include "dict.h"
 #include "dict_registry.h"
 #include "dictd_conn.h"
-#include "escape.h"
 #include "log.h"
 #include "service.h"
 
@@ -235,11 +234,9 @@ void
 dictd_answer_client(struct dictd_conn *c, const char *text, size_t len)
 {
 	struct dictd_out o = dictd_answer_out(bufferevent_get_output(c->bev));
-	char esc[ESCAPE_MAX(128)];
 
-	if (log_enabled(LOG_LVL_DEBUG)) {
-		escape_text(text, len < 128 ? len : 128, esc, sizeof esc);
-		log_debug("%s: client \"%s\"", c->s->conf->name, esc);
-	}
+	/* Raw: the logger escapes it, quotes included, as a quoted field. */
+	log_debug("%s: client \"%.*s\"", c->s->conf->name,
+	    (int)(len < 128 ? len : 128), text);
 	dictd_reply_code(&o, 250, NULL);
 }

@@ -419,6 +419,35 @@ class Admission(unittest.TestCase):
         self.assertEqual(d.stats("dictd")["refused_allow_from"], 1)
 
 
+class ClientLog(unittest.TestCase):
+    """CLIENT's text in the debug log: escaped once, quotes included."""
+
+    def client_line(self, text):
+        with Daemon(CONFIG % 300, {"en.txt": EN, "zh.txt": ZH},
+                    args=["-v"]) as d:
+            d.start()
+            port = d.addr("dictd")[1][1]
+            mark = len(d.snapshot())
+            with socket.create_connection(("127.0.0.1", port)) as s:
+                read_until(s, [b"220 "])
+                s.sendall(b"CLIENT " + text + b"\r\nQUIT\r\n")
+                read_until(s, [b"221 "])
+            line = d.wait_log(r"dictd: client ", start=mark)
+            self.assertEqual(d.stop(), 0)
+        return line.split("dictd: ", 1)[1]
+
+    def test_quotes_cannot_forge_a_field(self):
+        # Logged as client "back\\\\slash "q"": a forged "q" field.
+        self.assertEqual(self.client_line(b'back\\slash "q"'),
+                         r'client "back\\slash \"q\""')
+
+    def test_format_character_escaped_once(self):
+        # Logged as client "evil\\u{202E}...", the backslash escaped again.
+        self.assertEqual(
+            self.client_line("evil\u202efdp.exe".encode()),
+            r'client "evil\u{202E}fdp.exe"')
+
+
 class Config(unittest.TestCase):
     def test_unknown_database_names_file_section_key(self):
         with Daemon(CONFIG.replace("dict, dict-zh", "dict, nosuch") % 300,
