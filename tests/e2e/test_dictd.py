@@ -419,6 +419,35 @@ class Admission(unittest.TestCase):
         self.assertEqual(d.stats("dictd")["refused_allow_from"], 1)
 
 
+class DatabaseNameAsWritten(DictdTest):
+    """A database is named as `databases` writes it, in every answer (the
+    151 line said the lowered section name: dict, where SHOW DB said Dict)."""
+
+    def setUp(self):
+        self.d = Daemon((CONFIG % 300).replace("dict, dict-zh",
+                                              "Dict, DICT-zh"),
+                        {"en.txt": EN, "zh.txt": ZH}).start()
+        self.port = self.d.addr("dictd")[1][1]
+
+    def test_define_match_show_agree(self):
+        got = self.session(b"SHOW DB\r\nMATCH * exact apple\r\n"
+                           b"DEFINE * apple\r\nDEFINE dict-ZH \xe6\xb0\xb4\r\n"
+                           b"SHOW INFO dict\r\nQUIT\r\n", [b"221 "])
+        self.assertIn(b'\r\nDict "en.txt"\r\n', got)
+        self.assertIn(b'\r\nDict "apple"\r\n', got)
+        self.assertIn(b'151 "apple" Dict "en.txt"\r\n', got)
+        self.assertIn(b'151 "\xe6\xb0\xb4" DICT-zh "zh.txt"\r\n', got)
+        self.assertIn(b"112 ", got)
+        self.assertIn(b"\r\nDict\r\nfile: ", got)
+        self.assertNotIn(b" dict ", got)
+
+    @unittest.skipUnless(shutil.which("dict"), "tools/deps installs dict")
+    def test_dict_client_shows_the_name(self):
+        rc, out = self.dict("apple")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("[Dict]", out)
+
+
 class ClientLog(unittest.TestCase):
     """CLIENT's text in the debug log: escaped once, quotes included."""
 
