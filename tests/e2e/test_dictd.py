@@ -448,6 +448,47 @@ class DatabaseNameAsWritten(DictdTest):
         self.assertIn("[Dict]", out)
 
 
+class CaseAndBlanks(DictdTest):
+    """What DEFINE and MATCH exact answer, as README says: the key equal
+    byte for byte, else every key equal but for ASCII case, else the same
+    for the word without leading and trailing blanks."""
+
+    def setUp(self):
+        self.d = Daemon(CONFIG % 300, {"en.txt": "China:中国\nchina:瓷器\n"
+                                       "March:三月\n", "zh.txt": ZH}).start()
+        self.port = self.d.addr("dictd")[1][1]
+
+    def heads(self, got):
+        return [line.split(b'"')[1].decode() for line in got.split(b"\r\n")
+                if line.startswith(b"151 ")]
+
+    def define(self, word):
+        # MATCH first: its answer waits for the index, which DEFINE uses.
+        got = self.session(b"MATCH dict exact x\r\nDEFINE dict " + word +
+                           b"\r\nQUIT\r\n", [b"221 "])
+        return self.heads(got)
+
+    def test_define(self):
+        self.assertEqual(self.define(b"China"), ["China"])
+        self.assertEqual(self.define(b"china"), ["china"])
+        self.assertEqual(sorted(self.define(b"CHINA")), ["China", "china"])
+        self.assertEqual(self.define(b'" China"'), ["China"])
+        self.assertEqual(sorted(self.define(b'" CHINA\t"')),
+                         ["China", "china"])
+        self.assertEqual(self.define(b"march"), ["March"])
+
+    def test_match_exact(self):
+        got = self.session(b"MATCH dict exact CHINA\r\nMATCH dict exact "
+                           b"China\r\nQUIT\r\n", [b"221 "])
+        self.assertIn(b"152 2 matches found\r\ndict \"China\"\r\n"
+                      b"dict \"china\"\r\n.\r\n", got)
+        self.assertIn(b"152 1 matches found\r\ndict \"China\"\r\n.", got)
+
+    def test_udp_dict_answers_one(self):
+        addr = self.d.addr("dict")[1]
+        self.assertEqual(udp_ask(addr, b"CHINA"), b"\xe7\x93\xb7\xe5\x99\xa8")
+
+
 class ClientLog(unittest.TestCase):
     """CLIENT's text in the debug log: escaped once, quotes included."""
 
