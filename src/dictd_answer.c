@@ -15,7 +15,6 @@
 #include "dict.h"
 #include "dict_registry.h"
 #include "dictd_conn.h"
-#include "escape.h"
 #include "log.h"
 #include "service.h"
 
@@ -81,13 +80,15 @@ dictd_answer_define_one(const struct dict_entry *e, const char *w, size_t len,
 	return 1;
 }
 
+/* One definition; db is the database's name as configured, as SHOW DB says. */
 static void
-dictd_answer_send_def(struct dictd_conn *c, const struct dict_entry *e,
-    const struct dictd_key *k, const char *val, size_t vlen)
+dictd_answer_send_def(struct dictd_conn *c, const char *db,
+    const struct dict_entry *e, const struct dictd_key *k, const char *val,
+    size_t vlen)
 {
 	struct dictd_out o = dictd_answer_out(bufferevent_get_output(c->bev));
 
-	dictd_reply_definition(&o, k->s, k->len, e->name,
+	dictd_reply_definition(&o, k->s, k->len, db,
 	    dictd_answer_basename(e->file));
 	if (c->mime)
 		dictd_reply_text(&o, mime_head, sizeof mime_head - 1);
@@ -135,8 +136,8 @@ dictd_answer_define(struct dictd_conn *c, const char *db, const char *w,
 	dictd_reply_count(&o, 150, total);
 	for (i = 0; i < s->conf->databases.n; i++)
 		for (j = 0; j < n[i]; j++)
-			dictd_answer_send_def(c, e[i], &keys[i][j], vals[i][j],
-			    vlens[i][j]);
+			dictd_answer_send_def(c, s->conf->databases.v[i], e[i],
+			    &keys[i][j], vals[i][j], vlens[i][j]);
 	dictd_reply_code(&o, 250, NULL);
 }
 
@@ -203,7 +204,7 @@ dictd_answer_show_info(struct dictd_conn *c, const char *db)
 	    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
 		snprintf(when, sizeof when, "%lld", (long long)e->loaded_at);
 	n = snprintf(text, sizeof text, "%s\nfile: %s\nentries: %zu\n"
-	    "loaded: %s\nlicence: %s\n", e->name, e->file, dict_size(e->dict),
+	    "loaded: %s\nlicence: %s\n", name, e->file, dict_size(e->dict),
 	    when, e->licence);
 	dictd_reply_code(&o, 112, NULL);
 	dictd_reply_text(&o, text, n > 0 && (size_t)n < sizeof text ?
@@ -235,11 +236,9 @@ void
 dictd_answer_client(struct dictd_conn *c, const char *text, size_t len)
 {
 	struct dictd_out o = dictd_answer_out(bufferevent_get_output(c->bev));
-	char esc[ESCAPE_MAX(128)];
 
-	if (log_enabled(LOG_LVL_DEBUG)) {
-		escape_text(text, len < 128 ? len : 128, esc, sizeof esc);
-		log_debug("%s: client \"%s\"", c->s->conf->name, esc);
-	}
+	/* Raw: the logger escapes it, quotes included, as a quoted field. */
+	log_debug("%s: client \"%.*s\"", c->s->conf->name,
+	    (int)(len < 128 ? len : 128), text);
 	dictd_reply_code(&o, 250, NULL);
 }

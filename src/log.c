@@ -7,9 +7,11 @@
  * terminal or in a log file they start with a timestamp and the level's
  * name. log_target = syslog sends them to syslog(3) instead.
  *
- * Every message is escaped here, in one place (escape.c): whatever a
- * caller passes from the network or a file, a control byte or invalid
- * UTF-8 cannot end the line, forge another or reach a terminal raw.
+ * Every message is escaped here, in one place (escape.c), exactly once:
+ * whatever a caller passes from the network or a file, a control byte or
+ * invalid UTF-8 cannot end the line, forge another or reach a terminal
+ * raw, and an argument the format quotes ("%s") cannot close its quotes.
+ * Callers pass raw text; text escaped before would be escaped twice.
  *
  * The logger is the one piece of process-wide state outside the daemon
  * context: libevent's and iniparser's callbacks carry no context pointer,
@@ -238,23 +240,17 @@ log_level_parse(const char *s, enum log_level *out)
 	return -1;
 }
 
-/* Formats the whole line first so that one write(2) carries it. */
-void
-log_vmsg(enum log_level level, const char *fmt, va_list ap)
+/* Writes an escaped message as one line: one write(2) carries it. */
+static void
+log_write(enum log_level level, const char *msg, size_t n)
 {
-	char msg[2048], line[2048 + 64];
+	char line[LOG_LINE_MAX + 64];
 	size_t off = 0;
-	int n;
 
-	if (!log_enabled(level))
-		return;
-	n = vsnprintf(msg, sizeof msg, fmt, ap);
-	n = n < 0 ? 0 : n < (int)sizeof msg ? n : (int)sizeof msg - 1;
 	if (logger.use_syslog) {
-		escape_text(msg, (size_t)n, line, sizeof line);
-		syslog(level_prio[level], "%s", line);
+		syslog(level_prio[level], "%s", msg);
 		if (logger.mirror)
-			dprintf(STDERR_FILENO, "%s\n", line);
+			dprintf(STDERR_FILENO, "%s\n", msg);
 		return;
 	}
 	if (logger.journal && logger.fd == STDERR_FILENO) {
@@ -270,7 +266,10 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		off += (size_t)snprintf(line + off, sizeof line - off,
 		    ".%03ld %s: ", ts.tv_nsec / 1000000L, level_names[level]);
 	}
-	off += escape_text(msg, (size_t)n, line + off, sizeof line - off - 1);
+	if (n > sizeof line - off - 1)
+		n = sizeof line - off - 1;
+	memcpy(line + off, msg, n);
+	off += n;
 	line[off++] = '\n';
 	/* A short or failed write to stderr has nowhere better to be reported. */
 	if (logger.mirror && logger.fd != STDERR_FILENO &&
@@ -278,6 +277,16 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		return;
 	if (write(logger.fd, line, off) < 0)
 		return;
+}
+
+void
+log_vmsg(enum log_level level, const char *fmt, va_list ap)
+{
+	char msg[LOG_LINE_MAX];
+
+	if (!log_enabled(level))
+		return;
+	log_write(level, msg, escape_vformat(msg, sizeof msg, fmt, ap));
 }
 
 void
@@ -294,10 +303,16 @@ log_at(enum log_level level, const char *fmt, ...)
 static void
 log_verr(enum log_level level, int saved, const char *fmt, va_list ap)
 {
-	char msg[1536];
+	char msg[LOG_LINE_MAX];
+	size_t n;
 
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	log_at(level, "%s: %s", msg, strerror(saved));
+	if (!log_enabled(level))
+		return;
+	n = escape_vformat(msg, sizeof msg, fmt, ap);
+	n += escape_text(": ", 2, msg + n, sizeof msg - n);
+	n += escape_text(strerror(saved), strlen(strerror(saved)), msg + n,
+	    sizeof msg - n);
+	log_write(level, msg, n);
 }
 
 #define LOG_FN(name, level)					\
@@ -362,7 +377,8 @@ void
 log_limited(struct log_limit *lim, enum log_level level, const char *fmt, ...)
 {
 	time_t now;
-	char msg[1536];
+	char msg[LOG_LINE_MAX];
+	size_t n;
 	va_list ap;
 
 	if (!log_enabled(level))
@@ -373,12 +389,12 @@ log_limited(struct log_limit *lim, enum log_level level, const char *fmt, ...)
 		return;
 	}
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	n = escape_vformat(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (lim->suppressed > 0)
-		log_at(level, "%s (and %u more like it)", msg, lim->suppressed);
-	else
-		log_at(level, "%s", msg);
+	if (lim->suppressed > 0 && n < sizeof msg)
+		n += (size_t)snprintf(msg + n, sizeof msg - n,
+		    " (and %u more like it)", lim->suppressed);
+	log_write(level, msg, n < sizeof msg ? n : sizeof msg - 1);
 	lim->last = now;
 	lim->suppressed = 0;
 }

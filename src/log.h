@@ -16,6 +16,9 @@ enum log_level {
 
 #define PRINTFLIKE(f, a) __attribute__((format(printf, f, a)))
 
+/* A log message's longest escaped text. */
+#define LOG_LINE_MAX	2048
+
 /* One reason's rate limit: at most a line a second, with what was held back. */
 struct log_limit {
 	time_t		last;

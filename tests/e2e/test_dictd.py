@@ -419,6 +419,105 @@ class Admission(unittest.TestCase):
         self.assertEqual(d.stats("dictd")["refused_allow_from"], 1)
 
 
+class DatabaseNameAsWritten(DictdTest):
+    """A database is named as `databases` writes it, in every answer (the
+    151 line said the lowered section name: dict, where SHOW DB said Dict)."""
+
+    def setUp(self):
+        self.d = Daemon((CONFIG % 300).replace("dict, dict-zh",
+                                              "Dict, DICT-zh"),
+                        {"en.txt": EN, "zh.txt": ZH}).start()
+        self.port = self.d.addr("dictd")[1][1]
+
+    def test_define_match_show_agree(self):
+        got = self.session(b"SHOW DB\r\nMATCH * exact apple\r\n"
+                           b"DEFINE * apple\r\nDEFINE dict-ZH \xe6\xb0\xb4\r\n"
+                           b"SHOW INFO dict\r\nQUIT\r\n", [b"221 "])
+        self.assertIn(b'\r\nDict "en.txt"\r\n', got)
+        self.assertIn(b'\r\nDict "apple"\r\n', got)
+        self.assertIn(b'151 "apple" Dict "en.txt"\r\n', got)
+        self.assertIn(b'151 "\xe6\xb0\xb4" DICT-zh "zh.txt"\r\n', got)
+        self.assertIn(b"112 ", got)
+        self.assertIn(b"\r\nDict\r\nfile: ", got)
+        self.assertNotIn(b" dict ", got)
+
+    @unittest.skipUnless(shutil.which("dict"), "tools/deps installs dict")
+    def test_dict_client_shows_the_name(self):
+        rc, out = self.dict("apple")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("[Dict]", out)
+
+
+class CaseAndBlanks(DictdTest):
+    """What DEFINE and MATCH exact answer, as README says: the key equal
+    byte for byte, else every key equal but for ASCII case, else the same
+    for the word without leading and trailing blanks."""
+
+    def setUp(self):
+        self.d = Daemon(CONFIG % 300, {"en.txt": "China:中国\nchina:瓷器\n"
+                                       "March:三月\n", "zh.txt": ZH}).start()
+        self.port = self.d.addr("dictd")[1][1]
+
+    def heads(self, got):
+        return [line.split(b'"')[1].decode() for line in got.split(b"\r\n")
+                if line.startswith(b"151 ")]
+
+    def define(self, word):
+        # MATCH first: its answer waits for the index, which DEFINE uses.
+        got = self.session(b"MATCH dict exact x\r\nDEFINE dict " + word +
+                           b"\r\nQUIT\r\n", [b"221 "])
+        return self.heads(got)
+
+    def test_define(self):
+        self.assertEqual(self.define(b"China"), ["China"])
+        self.assertEqual(self.define(b"china"), ["china"])
+        self.assertEqual(sorted(self.define(b"CHINA")), ["China", "china"])
+        self.assertEqual(self.define(b'" China"'), ["China"])
+        self.assertEqual(sorted(self.define(b'" CHINA\t"')),
+                         ["China", "china"])
+        self.assertEqual(self.define(b"march"), ["March"])
+
+    def test_match_exact(self):
+        got = self.session(b"MATCH dict exact CHINA\r\nMATCH dict exact "
+                           b"China\r\nQUIT\r\n", [b"221 "])
+        self.assertIn(b"152 2 matches found\r\ndict \"China\"\r\n"
+                      b"dict \"china\"\r\n.\r\n", got)
+        self.assertIn(b"152 1 matches found\r\ndict \"China\"\r\n.", got)
+
+    def test_udp_dict_answers_one(self):
+        addr = self.d.addr("dict")[1]
+        self.assertEqual(udp_ask(addr, b"CHINA"), b"\xe7\x93\xb7\xe5\x99\xa8")
+
+
+class ClientLog(unittest.TestCase):
+    """CLIENT's text in the debug log: escaped once, quotes included."""
+
+    def client_line(self, text):
+        with Daemon(CONFIG % 300, {"en.txt": EN, "zh.txt": ZH},
+                    args=["-v"]) as d:
+            d.start()
+            port = d.addr("dictd")[1][1]
+            mark = len(d.snapshot())
+            with socket.create_connection(("127.0.0.1", port)) as s:
+                read_until(s, [b"220 "])
+                s.sendall(b"CLIENT " + text + b"\r\nQUIT\r\n")
+                read_until(s, [b"221 "])
+            line = d.wait_log(r"dictd: client ", start=mark)
+            self.assertEqual(d.stop(), 0)
+        return line.split("dictd: ", 1)[1]
+
+    def test_quotes_cannot_forge_a_field(self):
+        # Logged as client "back\\\\slash "q"": a forged "q" field.
+        self.assertEqual(self.client_line(b'back\\slash "q"'),
+                         r'client "back\\slash \"q\""')
+
+    def test_format_character_escaped_once(self):
+        # Logged as client "evil\\u{202E}...", the backslash escaped again.
+        self.assertEqual(
+            self.client_line("evil\u202efdp.exe".encode()),
+            r'client "evil\u{202E}fdp.exe"')
+
+
 class Config(unittest.TestCase):
     def test_unknown_database_names_file_section_key(self):
         with Daemon(CONFIG.replace("dict, dict-zh", "dict, nosuch") % 300,

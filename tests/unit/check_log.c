@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* check_log.c: what the logger makes of text from the network or a file. */
 #include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "escape.h"
@@ -68,6 +70,73 @@ START_TEST(test_backslash_is_escaped)
 }
 END_TEST
 
+static const char *fmt(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* What the logger writes for fmt: escape_vformat, into out. */
+static const char *
+fmt(const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	escape_vformat(out, sizeof out, f, ap);
+	va_end(ap);
+	return out;
+}
+
+/* A quoted field's argument cannot close it and forge another field. */
+START_TEST(test_quoted_field_escapes_quotes)
+{
+	ck_assert_str_eq(fmt("client \"%s\"", "back\\slash \"q\""),
+	    "client \"back\\\\slash \\\"q\\\"\"");
+	ck_assert_str_eq(fmt("%s: client \"%.*s\" (%d)", "d\"x", 3, "a\"bc",
+	    7), "d\"x: client \"a\\\"b\" (7)");
+	/* Outside quotes a quote is text; the format's own are never escaped. */
+	ck_assert_str_eq(fmt("say \"hi\" to %s", "\"x\""),
+	    "say \"hi\" to \"x\"");
+}
+END_TEST
+
+/* Escaped once: a format character, a backslash, a newline. */
+START_TEST(test_arguments_escaped_once)
+{
+	ck_assert_str_eq(fmt("client \"%s\"", "evil\xe2\x80\xae" "fdp.exe"),
+	    "client \"evil\\u{202E}fdp.exe\"");
+	ck_assert_str_eq(fmt("%s|%s", "a\\nb", "a\nb"), "a\\\\nb|a\\nb");
+}
+END_TEST
+
+/* Every printf conversion the daemon uses formats as printf does. */
+START_TEST(test_conversions_as_printf)
+{
+	char want[256];
+	long long ll = -5;
+	size_t z = 42;
+
+	snprintf(want, sizeof want, "%d %5u %-3x| %lld %zu %ld %hhd %.2f %c %% "
+	    "%*d|%-*s|%.*s|%08.3f %p", -1, 7u, 10u, ll, z, 123456789L,
+	    (signed char)3, 2.5, 'q', 4, 9, -3, "ab", 2, "xyz", 3.14159,
+	    (void *)&z);
+	ck_assert_str_eq(fmt("%d %5u %-3x| %lld %zu %ld %hhd %.2f %c %% "
+	    "%*d|%-*s|%.*s|%08.3f %p", -1, 7u, 10u, ll, z, 123456789L,
+	    (signed char)3, 2.5, 'q', 4, 9, -3, "ab", 2, "xyz", 3.14159,
+	    (void *)&z), want);
+}
+END_TEST
+
+/* A line cut inside an argument ends there: no quote closes it after. */
+START_TEST(test_cut_argument_ends_the_line)
+{
+	char big[600];
+
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	fmt("x \"%s\" tail", big);
+	ck_assert_uint_eq(strlen(out), sizeof out - 1);
+	ck_assert_ptr_null(strstr(out, "tail"));
+}
+END_TEST
+
 /* A full buffer cuts between characters, never inside an escape. */
 START_TEST(test_cut_between_whole_pieces)
 {
@@ -93,6 +162,10 @@ log_suite(void)
 	tcase_add_test(tc, test_format_characters_become_visible);
 	tcase_add_test(tc, test_backslash_is_escaped);
 	tcase_add_test(tc, test_cut_between_whole_pieces);
+	tcase_add_test(tc, test_quoted_field_escapes_quotes);
+	tcase_add_test(tc, test_arguments_escaped_once);
+	tcase_add_test(tc, test_conversions_as_printf);
+	tcase_add_test(tc, test_cut_argument_ends_the_line);
 	suite_add_tcase(s, tc);
 	return s;
 }
