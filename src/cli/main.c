@@ -30,7 +30,7 @@ usage(FILE *out)
 	fprintf(out, "HOST is a name, an IPv4 address or [IPV6]; PORT defaults to the"
 	    " shipped\nnetdemo.ini's (dict 8081, exec 8082, chat 8083, echo 8080,"
 	    " stats 8085).\nnetdemo-cli COMMAND --help says more. Exit status: 0"
-	    " done, 1 refused, failed\nor not found, 2 no answer.\n");
+	    " done, 1 refused, failed\nor not found, 2 no answer or a usage\nerror.\n");
 }
 
 int
