@@ -85,7 +85,8 @@ class ChatProcess:
             self.proc.stdin.close()
 
 
-class CliTest(unittest.TestCase):
+class DaemonCase(unittest.TestCase):
+    """One daemon for a class's tests; spec() is a service's HOST:PORT."""
     @classmethod
     def setUpClass(cls):
         cls.d = Daemon(CONFIG, {"words.txt": "apple:苹果\nwater:水\n"}).start()
@@ -99,6 +100,8 @@ class CliTest(unittest.TestCase):
         host, port = self.d.addr(name)[1]
         return "%s:%d" % (host, port)
 
+
+class CliTest(DaemonCase):
     def test_dict_words_from_arguments(self):
         rc, out, err = cli("dict", self.spec("dict"), "apple", "water")
         self.assertEqual(rc, 0, err)
@@ -355,22 +358,9 @@ class GuardServer:
         self.thread.join()
 
 
-class CliRepeatTest(unittest.TestCase):
+class CliRepeatTest(DaemonCase):
     """The daemon's loop guard drops a datagram identical to the same
     source's previous one within 500 ms: repeats and retries must pass."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon(CONFIG, {"words.txt": "apple:苹果\nwater:水\n"}).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop()
-        cls.d.__exit__()
-
-    def spec(self, name):
-        host, port = self.d.addr(name)[1]
-        return "%s:%d" % (host, port)
 
     def test_a_repeated_word_is_answered_each_time(self):
         rc, out, err = cli("dict", "--timeout", "0.2", self.spec("dict"),
