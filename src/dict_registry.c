@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "dict_registry.h"
+#include "escape.h"
 #include "dictd_match.h"
 
 /* The head of a file read for its licence line. */
@@ -144,11 +145,15 @@ dict_registry_licence(const char *text, size_t len, char *out, size_t outlen)
 	return o;
 }
 
-/* The licence line of file, or a note that it has none. */
+/*
+ * The licence line of file, or a note that it has none. Escaped: the
+ * loader checks no comment line, and SHOW INFO sends this one to a DICT
+ * client's terminal (U+009B is a CSI there, U+202E turns the text round).
+ */
 static void
 read_licence(const char *file, char *out, size_t outlen)
 {
-	char head[LICENCE_HEAD];
+	char head[LICENCE_HEAD], raw[sizeof ((struct dict_entry *)0)->licence];
 	size_t n = 0;
 	FILE *f;
 
@@ -156,8 +161,10 @@ read_licence(const char *file, char *out, size_t outlen)
 		n = fread(head, 1, sizeof head, f);
 		fclose(f);
 	}
-	if (dict_registry_licence(head, n, out, outlen) == 0)
+	if ((n = dict_registry_licence(head, n, raw, sizeof raw)) == 0)
 		snprintf(out, outlen, "(the file's comments name no licence)");
+	else
+		escape_text(raw, n, out, outlen);
 }
 
 /*

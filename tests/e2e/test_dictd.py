@@ -448,6 +448,28 @@ class DatabaseNameAsWritten(DictdTest):
         self.assertIn("[Dict]", out)
 
 
+class HostileLicence(DictdTest):
+    """SHOW INFO's licence line comes from the file's comment lines, which
+    the loader never checks (attack pass 2: U+009B, U+202E and a bad byte
+    reached `dict -i`'s terminal raw)."""
+
+    def setUp(self):
+        hostile = (b"# licensed under \x1b]0;PWNED\x07 EVIL \xc2\x9b31m "
+                   b"\xe2\x80\xae bidi \xff.\n")
+        self.d = Daemon(CONFIG % 300, {"en.txt": hostile + EN.encode(),
+                                       "zh.txt": ZH}).start()
+        self.port = self.d.addr("dictd")[1][1]
+
+    def test_show_info_escapes_the_licence(self):
+        got = self.session(b"SHOW INFO dict\r\nQUIT\r\n", [b"221 "])
+        line = [l for l in got.split(b"\r\n") if l.startswith(b"licence:")]
+        self.assertEqual(len(line), 1, got)
+        for raw in (b"\x1b", b"\x07", b"\xc2\x9b", b"\xe2\x80\xae", b"\xff"):
+            self.assertNotIn(raw, line[0])
+        self.assertIn(b"licensed under", line[0])
+        self.assertIn(b"\\u{202E}", line[0])
+
+
 class CaseAndBlanks(DictdTest):
     """What DEFINE and MATCH exact answer, as README says: the key equal
     byte for byte, else every key equal but for ASCII case, else the same
