@@ -36,6 +36,9 @@ struct chat {
 	struct event_base	*base;
 	struct cli_input	 in;
 	struct event		*ev_sock, *ev_int, *ev_term, *ev_bye, *ev_ping;
+	struct event		*ev_held;
+	char			*held;		/* a typed line waiting out the guard */
+	size_t			 held_len;
 	long			 ping_msec;	/* keepalive interval */
 	int			 leaving, rc;
 };
@@ -55,8 +58,36 @@ chat_usage(void)
 static void
 chat_send(struct chat *c, const char *s, size_t n)
 {
-	if (send(c->t.fd, s, n, 0) == -1 && errno != ECONNREFUSED)
-		cli_warn("%s: send: %s", c->o.prog, strerror(errno));
+	if (send(c->t.fd, s, n, 0) == -1) {
+		if (errno != ECONNREFUSED)
+			cli_warn("%s: send: %s", c->o.prog, strerror(errno));
+	} else
+		cli_remember_sent(&c->t, s, n);
+}
+
+/*
+ * Sends a typed line, whose buffer it takes. The service's loop guard
+ * drops the datagram a member sent last if it comes again within 500 ms,
+ * and a member is its port: a line typed twice that fast is held, with
+ * stdin paused so the lines after it keep their order, until it passes.
+ */
+static void
+chat_send_line(struct chat *c, char *line, size_t n)
+{
+	double left = cli_repeat_wait(&c->t, line, n);
+	struct timeval tv;
+
+	if (left == 0 || c->ev_held == NULL) {
+		chat_send(c, line, n);
+		free(line);
+		return;
+	}
+	c->held = line;
+	c->held_len = n;
+	tv.tv_sec = (time_t)left;
+	tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6) + 1;
+	cli_input_pause(&c->in, 1);
+	evtimer_add(c->ev_held, &tv);
 }
 
 static void
@@ -196,6 +227,11 @@ chat_leave(struct chat *c)
 	if (c->leaving)
 		return;
 	c->leaving = 1;
+	if (c->held != NULL) {		/* Ctrl-C while a line waits: not sent */
+		evtimer_del(c->ev_held);
+		free(c->held);
+		c->held = NULL;
+	}
 	cli_input_pause(&c->in, 1);
 	chat_send(c, "offline", 7);
 	if (c->ev_bye == NULL || evtimer_add(c->ev_bye, &tv) == -1)
@@ -209,11 +245,31 @@ chat_stdin_data(void *arg, struct evbuffer *buf)
 	size_t n;
 	char *line;
 
-	while ((line = evbuffer_readln(buf, &n, EVBUFFER_EOL_CRLF)) != NULL) {
+	while (c->held == NULL &&
+	    (line = evbuffer_readln(buf, &n, EVBUFFER_EOL_CRLF)) != NULL) {
 		if (n > 0)
-			chat_send(c, line, n);
-		free(line);
+			chat_send_line(c, line, n);
+		else
+			free(line);
 	}
+}
+
+/* The held line may go now; then the lines read after it, then stdin. */
+static void
+chat_held_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chat *c = arg;
+
+	(void)fd;
+	(void)what;
+	chat_send(c, c->held, c->held_len);
+	free(c->held);
+	c->held = NULL;
+	chat_stdin_data(c, c->in.buf);
+	if (c->held == NULL && c->in.eof)
+		chat_leave(c);
+	else if (c->held == NULL)
+		cli_input_pause(&c->in, 0);
 }
 
 static void
@@ -227,10 +283,12 @@ chat_stdin_eof(void *arg)
 		char *rest = malloc(n);
 
 		if (rest != NULL && evbuffer_remove(c->in.buf, rest, n) > 0)
-			chat_send(c, rest, n);
-		free(rest);
+			chat_send_line(c, rest, n);
+		else
+			free(rest);
 	}
-	chat_leave(c);
+	if (c->held == NULL)	/* else chat_held_cb leaves once it is sent */
+		chat_leave(c);
 }
 
 static void
@@ -283,9 +341,10 @@ chat_loop(struct chat *c)
 	c->ev_term = evsignal_new(c->base, SIGTERM, chat_signal_cb, c);
 	c->ev_bye = evtimer_new(c->base, chat_bye_timeout_cb, c);
 	c->ev_ping = evtimer_new(c->base, chat_ping_cb, c);
+	c->ev_held = evtimer_new(c->base, chat_held_cb, c);
 	c->ping_msec = CHAT_PING_MSEC;
 	if (c->ev_sock == NULL || c->ev_int == NULL || c->ev_term == NULL ||
-	    c->ev_ping == NULL ||
+	    c->ev_ping == NULL || c->ev_held == NULL ||
 	    event_add(c->ev_sock, NULL) == -1 || evsignal_add(c->ev_int, NULL) ||
 	    evsignal_add(c->ev_term, NULL) ||
 	    cli_input_start(&c->in, c->base, chat_stdin_data, chat_stdin_eof,
@@ -309,6 +368,9 @@ chat_free(struct chat *c)
 		event_free(c->ev_bye);
 	if (c->ev_ping != NULL)
 		event_free(c->ev_ping);
+	if (c->ev_held != NULL)
+		event_free(c->ev_held);
+	free(c->held);
 	if (c->base != NULL)
 		event_base_free(c->base);
 	cli_target_free(&c->t);

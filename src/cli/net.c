@@ -47,7 +47,9 @@ cli_parse_opts(int argc, char **argv, struct cli_opts *o, const char *allowed,
 		switch (ch) {
 		case 't':
 			o->timeout = strtod(optarg, &end);
-			if (*end != '\0' || o->timeout <= 0 || o->timeout > 86400) {
+			/* Written so that NaN, which compares false, fails too. */
+			if (*end != '\0' ||
+			    !(o->timeout > 0 && o->timeout <= 86400)) {
 				cli_warn("%s: --timeout: '%s' is not a number"
 				    " of seconds", o->prog, optarg);
 				return -1;
@@ -268,8 +270,8 @@ mono_now(void)
  * socket again: 0 unless msg is what the socket sent last, less than
  * CLI_REPEAT_GAP ago.
  */
-static double
-repeat_wait(const struct cli_target *t, const void *msg, size_t len)
+double
+cli_repeat_wait(const struct cli_target *t, const void *msg, size_t len)
 {
 	double left;
 
@@ -281,8 +283,8 @@ repeat_wait(const struct cli_target *t, const void *msg, size_t len)
 }
 
 /* Remembers msg as the socket's last datagram (forgets it without memory). */
-static void
-remember_sent(struct cli_target *t, const void *msg, size_t len)
+void
+cli_remember_sent(struct cli_target *t, const void *msg, size_t len)
 {
 	char *p;
 
@@ -310,7 +312,7 @@ static int
 udp_clear_guard(struct cli_target *t, const void *msg, size_t len,
     char *reply, size_t cap, ssize_t *n)
 {
-	double left = repeat_wait(t, msg, len);
+	double left = cli_repeat_wait(t, msg, len);
 	int rc;
 
 	if (left == 0)
@@ -338,7 +340,7 @@ udp_try(struct cli_target *t, const void *msg, size_t len, double timeout,
 		;
 	if (send(t->fd, msg, len, 0) == -1)
 		return -1;
-	remember_sent(t, msg, len);
+	cli_remember_sent(t, msg, len);
 	if ((rc = cli_wait_readable(t->fd, timeout)) <= 0)
 		return rc;
 	*n = recv(t->fd, reply, cap, 0);

@@ -388,6 +388,35 @@ class CliRepeatTest(DaemonCase):
         (t1, p1, _), (t2, p2, _) = srv.seen[:2]
         self.assertNotEqual(p1, p2)
 
+    def test_a_chat_line_typed_twice_reaches_the_room_twice(self):
+        # Attack pass 2: `printf 'hi\nhi\nhi\n' | netdemo-cli chat` got one
+        # "hi" through: the loop guard dropped the repeats, silently.
+        spec = self.spec("chat")
+        a = ChatProcess("--nick", "ann", spec)
+        self.addCleanup(a.kill)
+        a.expect(r"# is now ann$")
+        b = ChatProcess("--nick", "bob", spec)
+        self.addCleanup(b.kill)
+        b.expect(r"# is now bob$")
+        start = time.monotonic()
+        b.send(b"hi\nhi\nthere\nthere\n")
+        for text in ("hi", "hi", "there", "there"):
+            a.expect(r"^bob# %s$" % text)
+        self.assertLess(time.monotonic() - start, 3 * SLOW)
+        # At EOF too: a last line equal to the one before it, no newline.
+        b.send(b"end\nend")
+        self.assertEqual(b.finish(), 0)
+        a.expect(r"^bob# end$")
+        a.expect(r"^bob# end$")
+        a.expect(r"^bob# offline$")
+
+    def test_a_timeout_must_be_a_number_of_seconds(self):
+        for bad in ("nan", "NaN", "-nan", "inf", "0", "-1", "1e9", "x"):
+            rc, _, err = cli("dict", "--timeout", bad, "127.0.0.1:9", "w",
+                             timeout=5)
+            self.assertEqual(rc, 2, bad)
+            self.assertIn(b"is not a number of seconds", err, bad)
+
     def test_a_chat_retry_keeps_its_port(self):
         # A member is its address and port: the retry waits the guard out.
         srv = GuardServer(self)
