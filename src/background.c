@@ -35,9 +35,13 @@
 static _Noreturn void
 wait_for_ready(int fd)
 {
+	sigset_t none;
 	char ok;
 	ssize_t n;
 
+	/* The daemon holds its signals while it starts; the waiter does not. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	do
 		n = read(fd, &ok, 1);
 	while (n == -1 && errno == EINTR);

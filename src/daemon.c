@@ -440,20 +440,23 @@ sigchld_cb(evutil_socket_t sig, short what, void *arg)
 	child_watch_reap(&d->children);
 }
 
-/* HUP and USR1, which end a process that has no handler for them. */
+/* The signals daemon_signals() handles that end a process by default. */
 static void
 startup_signals(sigset_t *set)
 {
 	sigemptyset(set);
 	sigaddset(set, SIGHUP);
 	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
 }
 
 /*
- * Blocks HUP and USR1 until daemon_signals() has their handlers: an admin's
- * `kill -HUP` while the dictionaries still load must not end the daemon
- * (their default action). A signal sent then waits, and is handled once
- * the handlers are in. TERM and INT keep ending a starting daemon.
+ * Blocks HUP, USR1, TERM and INT until daemon_signals() has their
+ * handlers: an admin's `kill -HUP` while the dictionaries still load must
+ * not end the daemon (their default action), and a TERM then (systemctl
+ * stop during the start) must stop it the way it always stops: a signal
+ * sent then waits, and is handled once the handlers are in.
  */
 void
 daemon_hold_signals(void)

@@ -264,9 +264,10 @@ main(int argc, char **argv)
 	struct options opt = { NULL, NULL, 0, 0, 0 };
 	int rc;
 
-	daemon_hold_signals();
 	opt.config = xstrdup(NETDEMO_CONFIG_PATH);
 	parse_options(argc, argv, &opt);
+	if (!opt.check)
+		daemon_hold_signals();
 	log_init();
 	rc = run(&opt);
 	free(opt.config);

@@ -80,31 +80,46 @@ class ShippedDictTest(unittest.TestCase):
         cls.d.stop()
         cls.d.__exit__()
 
+    def signal_while_loading(self, d, sig):
+        """Starts d and sends it sig while its dictionaries load: once the
+        daemon holds sig (its main() has begun: before, the loader runs,
+        which no program can guard) and before it runs. d.start()'s result
+        is appended to the list this returns, once it has."""
+        started = []
+        t = threading.Thread(target=lambda: started.append(
+            d.start(timeout=20 * SLOW)), daemon=True)
+        t.start()
+        deadline = time.monotonic() + 5 * SLOW
+        held = False
+        while not held and time.monotonic() < deadline and not any(
+                "netdemo running" in l for l in d.snapshot()):
+            held = d.proc is not None and sig_blocked(d.proc.pid, sig)
+            time.sleep(0.0005)
+        self.assertTrue(held, "%s was never held while loading" % sig)
+        d.proc.send_signal(sig)
+        t.join(25 * SLOW)
+        return started
+
     @unittest.skipIf(WRAPPER, "the wrapper, not the daemon, gets the signal")
     def test_hup_while_the_dictionaries_load(self):
         # The attack pass: `kill -HUP` in the 0.1-0.2 s the shipped files
         # take to load ended the daemon (exit 129, no log line).
         with Daemon(CONFIG.format(data=DATA)) as d:
-            started = []
-            t = threading.Thread(target=lambda: started.append(
-                d.start(timeout=20 * SLOW)), daemon=True)
-            t.start()
-            # Signal once the daemon holds HUP (its main() has begun: before,
-            # the loader runs, which no program can guard) and before it runs.
-            deadline = time.monotonic() + 5 * SLOW
-            held = False
-            while not held and time.monotonic() < deadline and not any(
-                    "netdemo running" in l for l in d.snapshot()):
-                held = d.proc is not None and sig_blocked(d.proc.pid,
-                                                          signal.SIGHUP)
-                time.sleep(0.0005)
-            self.assertTrue(held, "HUP was never held while loading")
-            d.proc.send_signal(signal.SIGHUP)
-            t.join(25 * SLOW)
+            started = self.signal_while_loading(d, signal.SIGHUP)
             self.assertEqual(len(started), 1, d.snapshot()[-5:])
             d.wait_log(r"reloaded: 2 services", 20 * SLOW)
             self.assertEqual(udp_ask(d.addr("en")[1], b"apple"), "苹果".encode())
             self.assertIsNone(d.proc.poll())
+
+    @unittest.skipIf(WRAPPER, "the wrapper, not the daemon, gets the signal")
+    def test_term_while_the_dictionaries_load_stops_cleanly(self):
+        # Attack pass 2: TERM then ended it by the default action (exit
+        # -15, no "stopped"), where the README promises a stop and exit 0.
+        with Daemon(CONFIG.format(data=DATA)) as d:
+            self.signal_while_loading(d, signal.SIGTERM)
+            self.assertEqual(d.proc.wait(10 * SLOW), 0, d.snapshot()[-5:])
+            d.wait_log(r"signal 15: stopping")
+            d.wait_log(r"^.*stopped$")
 
     def test_load_without_a_single_warning(self):
         log = self.d.snapshot()
