@@ -108,6 +108,15 @@ adopt(struct listen_fds *lf, int fd, const char *name, size_t len, char *err,
 	return 0;
 }
 
+/* LISTEN_FDNAMES names more or fewer sockets than LISTEN_FDS passes. */
+static int
+names_count_error(long n, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "LISTEN_FDNAMES: not one name for each of the"
+	    " %ld sockets of LISTEN_FDS", n);
+	return -1;
+}
+
 /*
  * Reads the sockets the service manager passed, if they are meant for this
  * process, and unsets the variables (children must not see them). -1 +
@@ -119,7 +128,7 @@ listen_fds_from_env(struct listen_fds *lf, char *err, size_t errlen)
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
 	const char *names = getenv("LISTEN_FDNAMES"), *next;
 	long i, n;
-	int rc = 0;
+	int rc = 0, named = names != NULL;
 
 	memset(lf, 0, sizeof *lf);
 	if (pid == NULL || fds == NULL || parse_number(pid, 1, LONG_MAX) !=
@@ -137,6 +146,10 @@ listen_fds_from_env(struct listen_fds *lf, char *err, size_t errlen)
 		goto done;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
+		if (names == NULL && named) {
+			rc = names_count_error(n, err, errlen);
+			break;
+		}
 		if (names == NULL)
 			names = "unknown";	/* systemd's name for unnamed */
 		next = strchr(names, ':');
@@ -144,6 +157,9 @@ listen_fds_from_env(struct listen_fds *lf, char *err, size_t errlen)
 		    strlen(names) : (size_t)(next - names), err, errlen);
 		names = next == NULL ? NULL : next + 1;
 	}
+	/* As sd_listen_fds_with_names(3): one name a socket, or none at all. */
+	if (rc == 0 && n > 0 && names != NULL)
+		rc = names_count_error(n, err, errlen);
 done:
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");

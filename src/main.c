@@ -9,11 +9,13 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "background.h"
 #include "build_config.h"
 #include "config.h"
 #include "daemon.h"
+#include "escape.h"
 #include "listen_fds.h"
 #include "log.h"
 #include "service.h"
@@ -115,6 +117,16 @@ parse_options(int argc, char **argv, struct options *opt)
 		if (opt->pidfile != NULL)
 			absolutize(&opt->pidfile);
 	}
+}
+
+/* -t's last line, the path escaped: it may hold any byte but NUL and '/'. */
+static void
+print_checked(const char *path)
+{
+	char shown[1024];
+
+	escape_text(path, strlen(path), shown, sizeof shown);
+	printf("%s: configuration OK\n", shown);
 }
 
 /* What -t prints: each service, its kind and addresses, or that it is off. */
@@ -249,7 +261,7 @@ run(const struct options *opt)
 			return 1;
 		}
 		print_services(d.conf);
-		printf("%s: configuration OK\n", d.conf->path);
+		print_checked(d.conf->path);
 		daemon_free(&d);
 		return 0;
 	}

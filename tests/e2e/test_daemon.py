@@ -4,6 +4,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import unittest
 
 from harness import NETDEMO, Daemon, run_netdemo
@@ -56,6 +57,17 @@ class OptionsTest(unittest.TestCase):
             rc, out, err = check_config("[echo]\nlisten = 127.0.0.1:%d\n" % port)
         self.assertEqual(rc, 0, err)
         self.assertIn("echo: echo on tcp 127.0.0.1:%d" % port, out)
+
+    def test_check_prints_the_path_escaped(self):
+        # Attack pass 2: -t printed a config path holding ESC raw.
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, 'ok\x1b[1m"\\g.ini')
+            with open(path, "w") as f:
+                f.write("[echo]\nlisten = 127.0.0.1:0\n")
+            rc, out, err = run_netdemo(["-t", "-c", path])
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("\x1b", out)
+        self.assertIn('ok\\x1b[1m"\\\\g.ini: configuration OK', out)
 
     def test_config_may_start_with_a_bom(self):
         rc, out, err = check_config("\ufeff[echo]\nlisten = 127.0.0.1:0\n")

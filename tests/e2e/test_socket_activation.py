@@ -178,6 +178,25 @@ class SocketActivationTest(unittest.TestCase):
                     self.assertEqual(p.returncode, 1, p.stderr)
                     self.assertRegex(p.stderr, "socket activation: " + error)
 
+    def test_one_name_for_each_socket(self):
+        # Attack pass 2: LISTEN_FDS=1 with LISTEN_FDNAMES=dict:dict was
+        # taken silently, where sd_listen_fds_with_names(3) refuses it.
+        for fds, names in (("1", "dict:dict"), ("2", "dict")):
+            with Daemon("[dict]\nfile = words.txt\nlisten = 127.0.0.1:0\n",
+                        {"words.txt": DICT}) as d, \
+                    udp_client() as s3, udp_client() as s4:
+                script = ('LISTEN_PID=$$ LISTEN_FDS=%s LISTEN_FDNAMES=%s '
+                          'exec "$@" 3<&%d 4<&%d'
+                          % (fds, names, s3.fileno(), s4.fileno()))
+                cmd = ["sh", "-c", script, "sh"] + WRAPPER + [NETDEMO,
+                                                             "-c", d.config]
+                p = subprocess.run(cmd, capture_output=True, text=True,
+                                   timeout=10 * SLOW, stdin=subprocess.DEVNULL,
+                                   pass_fds=(s3.fileno(), s4.fileno()))
+                self.assertEqual(p.returncode, 1, p.stderr)
+                self.assertIn("socket activation: LISTEN_FDNAMES: not one name"
+                              " for each of the %s sockets" % fds, p.stderr)
+
     def test_unused_passed_socket_is_warned_of(self):
         port = free_port(socket.SOCK_DGRAM)
         with self.dict_daemon(0) as d:

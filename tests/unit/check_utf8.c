@@ -63,6 +63,7 @@ START_TEST(test_utf8_text_invisible)
 		"\u115f", "\u1160", "\uffa0", "\ufffe", "\uffff",
 		"\U0001FFFE", "\U0010FFFF", "\ufdd0", "\u0600", "\u06dd",
 		"\U0001D173", "\U0001BCA0", "\ufe00", "\ufe0f", "\U000E0100",
+		"\u034f",	/* combining grapheme joiner (attack pass 2) */
 	};
 	size_t i;
 
