@@ -195,7 +195,8 @@ escape_star(char *spec, size_t *n, int precision, va_list *ap)
 /*
  * Formats the one conversion at *f (its '%') into buf and moves *f past
  * it: printf's own conversions, one at a time, so that the logger knows
- * which text an argument gave (escape_vformat). -1 for one it does not know (%n, %ls).
+ * which text an argument gave (escape_vformat). -1 for one it does not
+ * know (%n, %ls).
  */
 static int
 escape_format_arg(char *buf, size_t len, const char **f, va_list *ap)
@@ -243,11 +244,11 @@ escape_format_arg(char *buf, size_t len, const char **f, va_list *ap)
 
 /*
  * Formats fmt into out (NUL-terminated), escaped exactly once, for the
- * logger: the
- * format's own text and each argument apart, so a conversion between
- * quotes in fmt ("%s") is known as a quoted field, and its argument has
- * '"' escaped as well, which a client's text cannot then close to forge
- * another field. An argument cut short by a full line ends the line.
+ * logger: the format's own text and each argument apart, so a conversion
+ * between quotes in fmt ("%s") is known as a quoted field, and its
+ * argument has '"' escaped as well, which a client's text cannot then
+ * close to forge another field. An argument cut short by a full line ends
+ * the line.
  */
 size_t
 escape_vformat(char *out, size_t outlen, const char *fmt, va_list ap)
