@@ -101,16 +101,17 @@ utf8_next(const char *s, size_t len, uint32_t *cp)
  * Whether cp shows nothing of its own yet changes or hides what is there:
  * the format characters (Unicode Cf: soft hyphen, zero-width spaces and
  * joiners, word joiner and invisible operators, BOM, interlinear
- * annotations, tags, ...), the combining grapheme joiner U+034F, the Hangul and Mongolian fillers and
- * variation selectors that render as nothing, and the noncharacters. U+200D
- * ZWJ and U+FE0F VS16 are here too: utf8_text allows them only inside an
- * emoji sequence.
+ * annotations, tags, ...), the combining grapheme joiner U+034F, the
+ * Hangul and Mongolian fillers and variation selectors that render as
+ * nothing, and the noncharacters. U+200D ZWJ and U+FE0F VS16 are here too:
+ * utf8_text allows them only inside an emoji sequence.
  */
 int
 utf8_is_invisible(uint32_t cp)
 {
 	return cp == 0x00ad || cp == 0x034f ||
-	    (cp >= 0x0600 && cp <= 0x0605) || cp == 0x06dd || cp == 0x070f || cp == 0x0890 || cp == 0x0891 ||
+	    (cp >= 0x0600 && cp <= 0x0605) || cp == 0x06dd || cp == 0x070f ||
+	    cp == 0x0890 || cp == 0x0891 ||
 	    cp == 0x08e2 || cp == 0x115f || cp == 0x1160 || cp == 0x17b4 ||
 	    cp == 0x17b5 || (cp >= 0x180b && cp <= 0x180f) ||
 	    (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2060 && cp <= 0x206f) ||

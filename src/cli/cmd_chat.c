@@ -37,10 +37,11 @@ struct chat {
 	struct cli_input	 in;
 	struct event		*ev_sock, *ev_int, *ev_term, *ev_bye, *ev_ping;
 	struct event		*ev_held;
-	char			*held;		/* a typed line waiting out the guard */
+	char			*held;		/* waiting out the guard */
 	size_t			 held_len;
+	struct evbuffer		*unconfirmed;	/* sent, not yet taken */
 	long			 ping_msec;	/* keepalive interval */
-	int			 leaving, rc;
+	int			 leaving, rejoining, rc;
 };
 
 static void
@@ -66,6 +67,21 @@ chat_send(struct chat *c, const char *s, size_t n)
 }
 
 /*
+ * Sends a typed line and keeps it until the service says anything (its
+ * broadcast of the line, to every member, this one too): a member dropped
+ * meanwhile gets "not online" instead, and chat_rejoin() sends it again.
+ */
+static void
+chat_send_text(struct chat *c, const char *s, size_t n)
+{
+	chat_send(c, s, n);
+	if (evbuffer_add(c->unconfirmed, s, n) == -1 ||
+	    evbuffer_add(c->unconfirmed, "\n", 1) == -1)
+		cli_warn("%s: out of memory: a line will not be sent again",
+		    c->o.prog);
+}
+
+/*
  * Sends a typed line, whose buffer it takes. The service's loop guard
  * drops the datagram a member sent last if it comes again within 500 ms,
  * and a member is its port: a line typed twice that fast is held, with
@@ -78,7 +94,7 @@ chat_send_line(struct chat *c, char *line, size_t n)
 	struct timeval tv;
 
 	if (left == 0 || c->ev_held == NULL) {
-		chat_send(c, line, n);
+		chat_send_text(c, line, n);
 		free(line);
 		return;
 	}
@@ -99,6 +115,7 @@ chat_print(const char *buf, size_t n)
 }
 
 static void	chat_leave(struct chat *);
+static void	chat_stdin_resume(struct chat *);
 
 /* (Re)arms the keepalive: the next ping in ping_msec. */
 static void
@@ -140,6 +157,34 @@ chat_pong(struct chat *c, const char *buf, size_t n)
 	chat_ping_schedule(c);
 }
 
+/*
+ * Dropped by the service (a long suspend, its restart): joins again, once
+ * however many datagrams it refused (a line and a ping), then sends again
+ * the lines it refused, before any line held or not yet read.
+ */
+static void
+chat_rejoin(struct chat *c)
+{
+	cli_warn("%s: %s: dropped by the service; joining again", c->o.prog,
+	    c->t.spec);
+	c->rejoining = 1;
+	chat_send(c, "online", 6);
+	chat_send_nick(c);
+	if (c->held != NULL) {
+		evtimer_del(c->ev_held);
+		if (evbuffer_prepend(c->in.buf, "\n", 1) == -1 ||
+		    evbuffer_prepend(c->in.buf, c->held, c->held_len) == -1)
+			cli_warn("%s: out of memory: a line is lost",
+			    c->o.prog);
+		free(c->held);
+		c->held = NULL;
+	}
+	if (evbuffer_prepend_buffer(c->in.buf, c->unconfirmed) == -1)
+		cli_warn("%s: out of memory: lines are lost", c->o.prog);
+	evbuffer_drain(c->unconfirmed, evbuffer_get_length(c->unconfirmed));
+	chat_stdin_resume(c);
+}
+
 /* Whether buf is the reply that --nick's name is taken. */
 static int
 chat_nick_taken(const struct chat *c, const char *buf, size_t n)
@@ -161,12 +206,9 @@ chat_service_says(struct chat *c, const char *buf, size_t n)
 		chat_pong(c, buf, n);
 		return 1;
 	}
-	if (n == sizeof not_online - 1 && memcmp(buf, not_online, n) == 0 &&
-	    !c->leaving) {
-		cli_warn("%s: %s: dropped by the service; joining again",
-		    c->o.prog, c->t.spec);
-		chat_send(c, "online", 6);
-		chat_send_nick(c);
+	if (n == sizeof not_online - 1 && memcmp(buf, not_online, n) == 0) {
+		if (!c->leaving && !c->rejoining)
+			chat_rejoin(c);
 		return 1;
 	}
 	if (chat_nick_taken(c, buf, n)) {
@@ -195,6 +237,13 @@ chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		if (!chat_service_says(c, buf, (size_t)n))
 			chat_print(buf, (size_t)n);
+		if (n != sizeof not_online - 1 ||
+		    memcmp(buf, not_online, (size_t)n) != 0) {
+			/* A member again: what it sent was taken. */
+			c->rejoining = 0;
+			evbuffer_drain(c->unconfirmed,
+			    evbuffer_get_length(c->unconfirmed));
+		}
 	}
 	if (errno == ECONNREFUSED) {
 		cli_warn("%s: %s: the service went away", c->o.prog,
@@ -227,7 +276,7 @@ chat_leave(struct chat *c)
 	if (c->leaving)
 		return;
 	c->leaving = 1;
-	if (c->held != NULL) {		/* Ctrl-C while a line waits: not sent */
+	if (c->held != NULL) {		/* Ctrl-C while a line waits */
 		evtimer_del(c->ev_held);
 		free(c->held);
 		c->held = NULL;
@@ -254,6 +303,19 @@ chat_stdin_data(void *arg, struct evbuffer *buf)
 	}
 }
 
+/* The lines read and not sent go, unless one is held; then stdin or EOF. */
+static void
+chat_stdin_resume(struct chat *c)
+{
+	chat_stdin_data(c, c->in.buf);
+	if (c->held != NULL)
+		return;
+	if (c->in.eof)
+		chat_leave(c);
+	else
+		cli_input_pause(&c->in, 0);
+}
+
 /* The held line may go now; then the lines read after it, then stdin. */
 static void
 chat_held_cb(evutil_socket_t fd, short what, void *arg)
@@ -262,14 +324,10 @@ chat_held_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	chat_send(c, c->held, c->held_len);
+	chat_send_text(c, c->held, c->held_len);
 	free(c->held);
 	c->held = NULL;
-	chat_stdin_data(c, c->in.buf);
-	if (c->held == NULL && c->in.eof)
-		chat_leave(c);
-	else if (c->held == NULL)
-		cli_input_pause(&c->in, 0);
+	chat_stdin_resume(c);
 }
 
 static void
@@ -342,9 +400,11 @@ chat_loop(struct chat *c)
 	c->ev_bye = evtimer_new(c->base, chat_bye_timeout_cb, c);
 	c->ev_ping = evtimer_new(c->base, chat_ping_cb, c);
 	c->ev_held = evtimer_new(c->base, chat_held_cb, c);
+	c->unconfirmed = evbuffer_new();
 	c->ping_msec = CHAT_PING_MSEC;
 	if (c->ev_sock == NULL || c->ev_int == NULL || c->ev_term == NULL ||
 	    c->ev_ping == NULL || c->ev_held == NULL ||
+	    c->unconfirmed == NULL ||
 	    event_add(c->ev_sock, NULL) == -1 || evsignal_add(c->ev_int, NULL) ||
 	    evsignal_add(c->ev_term, NULL) ||
 	    cli_input_start(&c->in, c->base, chat_stdin_data, chat_stdin_eof,
@@ -371,6 +431,8 @@ chat_free(struct chat *c)
 	if (c->ev_held != NULL)
 		event_free(c->ev_held);
 	free(c->held);
+	if (c->unconfirmed != NULL)
+		evbuffer_free(c->unconfirmed);
 	if (c->base != NULL)
 		event_base_free(c->base);
 	cli_target_free(&c->t);

@@ -47,7 +47,7 @@ cli_parse_opts(int argc, char **argv, struct cli_opts *o, const char *allowed,
 		switch (ch) {
 		case 't':
 			o->timeout = strtod(optarg, &end);
-			/* Written so that NaN, which compares false, fails too. */
+			/* So written that NaN, which compares false, fails. */
 			if (*end != '\0' ||
 			    !(o->timeout > 0 && o->timeout <= 86400)) {
 				cli_warn("%s: --timeout: '%s' is not a number"

@@ -283,6 +283,29 @@ class ChatKeepaliveTest(unittest.TestCase):
         reader.expect("^%s# welcome back$" % re.escape(name))
         self.assertEqual(reader.finish(), 0)
 
+    def test_lines_sent_while_dropped_are_sent_again_once(self):
+        # Attack pass 3: lines waiting out the loop guard when the member
+        # was dropped went out to "not online", were lost, and the line's
+        # and the ping's "not online" made it join twice.
+        listener = self.chat("--nick", "lena", self.spec)
+        listener.expect(r"# is now lena$")
+        talker = self.chat("--nick", "tom", self.spec)
+        talker.expect(r"# is now tom$")
+        listener.expect(r"# is now tom$")
+        talker.send(b"w1\nw1\nw2\nw2\n")
+        talker.proc.send_signal(signal.SIGSTOP)
+        time.sleep(3.5)     # dropped meanwhile, two lines still waiting
+        talker.proc.send_signal(signal.SIGCONT)
+        talker.send(b"v\n")
+        got = []
+        while not got or got[-1] != "v":
+            got.append(listener.expect(r"^tom# (w1|w2|v|online|is now tom)$"
+                                       ).split("# ", 1)[1])
+        said = [g for g in got if g in ("w1", "w2", "v")]
+        self.assertEqual(said, ["w1", "w1", "w2", "w2", "v"], got)
+        self.assertLessEqual(got.count("online"), 1, got)
+        self.assertEqual(talker.finish(), 0)
+
     def test_a_taken_nick_exits_1(self):
         holder = self.chat("--nick", "rita", self.spec)
         holder.expect(r"# is now rita$")
