@@ -87,9 +87,11 @@ class ChatProcess:
 
 class DaemonCase(unittest.TestCase):
     """One daemon for a class's tests; spec() is a service's HOST:PORT."""
+    words = "apple:苹果\nwater:水\n"
+
     @classmethod
     def setUpClass(cls):
-        cls.d = Daemon(CONFIG, {"words.txt": "apple:苹果\nwater:水\n"}).start()
+        cls.d = Daemon(CONFIG, {"words.txt": cls.words}).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -451,22 +453,10 @@ class CliRepeatTest(DaemonCase):
         self.assertGreaterEqual(t2 - t1, 0.5)
 
 
-class CliArgumentsTest(unittest.TestCase):
+class CliArgumentsTest(DaemonCase):
     """Words and HOST reach the terminal escaped; "--" ends options; a
     request too long for a datagram says so."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon(CONFIG, {"words.txt": "apple:苹果\n-x:dash\n"}).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop()
-        cls.d.__exit__()
-
-    def spec(self, name):
-        host, port = self.d.addr(name)[1]
-        return "%s:%d" % (host, port)
+    words = "apple:苹果\n-x:dash\n"
 
     def test_the_echoed_word_is_escaped(self):
         rc, out, _ = cli("dict", self.spec("dict"), "a\x1b[31mb", "c\nd",
