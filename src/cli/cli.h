@@ -41,6 +41,7 @@ int	cli_resolve(struct cli_target *, const char *, int, const char *);
 int	cli_connect_next(struct cli_target *, const char *);
 void	cli_target_free(struct cli_target *);
 int	cli_wait_readable(int, double);
+double	cli_mono_now(void);
 double	cli_repeat_wait(const struct cli_target *, const void *, size_t);
 void	cli_remember_sent(struct cli_target *, const void *, size_t);
 ssize_t	cli_udp_ask(struct cli_target *t, const void *msg, size_t len,

@@ -39,9 +39,10 @@ struct chat {
 	struct event		*ev_held;
 	char			*held;		/* waiting out the guard */
 	size_t			 held_len;
-	struct evbuffer		*unconfirmed;	/* sent, not yet taken */
+	struct evbuffer		*unconfirmed;	/* sent, not yet come back */
+	double			 rejoined_at;	/* cli_mono_now() seconds */
 	long			 ping_msec;	/* keepalive interval */
-	int			 leaving, rejoining, rc;
+	int			 leaving, rc;
 };
 
 static void
@@ -67,9 +68,9 @@ chat_send(struct chat *c, const char *s, size_t n)
 }
 
 /*
- * Sends a typed line and keeps it until the service says anything (its
- * broadcast of the line, to every member, this one too): a member dropped
- * meanwhile gets "not online" instead, and chat_rejoin() sends it again.
+ * Sends a typed line and keeps it until it comes back: the service sends
+ * a member's line to every member, this one too. A member dropped meanwhile
+ * gets "not online" instead, and chat_rejoin() sends it again.
  */
 static void
 chat_send_text(struct chat *c, const char *s, size_t n)
@@ -158,16 +159,42 @@ chat_pong(struct chat *c, const char *buf, size_t n)
 }
 
 /*
+ * buf, a line the service sent, as "NAME# LINE": drops what it confirms
+ * from the lines sent and not come back, up to LINE's first (the earlier
+ * ones came back unseen, or were lost on the way).
+ */
+static void
+chat_confirm(struct chat *c, const char *buf, size_t n)
+{
+	size_t len = evbuffer_get_length(c->unconfirmed), l;
+	const char *q, *p, *nl;
+
+	if (len == 0 || (q = (const char *)evbuffer_pullup(c->unconfirmed,
+	    -1)) == NULL)
+		return;
+	for (p = q; (nl = memchr(p, '\n', len - (size_t)(p - q))) != NULL;
+	    p = nl + 1) {
+		l = (size_t)(nl - p);
+		if (n >= l + 2 && memcmp(buf + n - l, p, l) == 0 &&
+		    memcmp(buf + n - l - 2, "# ", 2) == 0) {
+			evbuffer_drain(c->unconfirmed, (size_t)(nl + 1 - q));
+			return;
+		}
+	}
+}
+
+/*
  * Dropped by the service (a long suspend, its restart): joins again, once
- * however many datagrams it refused (a line and a ping), then sends again
- * the lines it refused, before any line held or not yet read.
+ * however many datagrams it refused within --timeout (a line and a ping),
+ * then sends again the lines that did not come back, before any line held
+ * or not yet read.
  */
 static void
 chat_rejoin(struct chat *c)
 {
 	cli_warn("%s: %s: dropped by the service; joining again", c->o.prog,
 	    c->t.spec);
-	c->rejoining = 1;
+	c->rejoined_at = cli_mono_now();
 	chat_send(c, "online", 6);
 	chat_send_nick(c);
 	if (c->held != NULL) {
@@ -207,7 +234,8 @@ chat_service_says(struct chat *c, const char *buf, size_t n)
 		return 1;
 	}
 	if (n == sizeof not_online - 1 && memcmp(buf, not_online, n) == 0) {
-		if (!c->leaving && !c->rejoining)
+		if (!c->leaving &&
+		    cli_mono_now() - c->rejoined_at >= c->o.timeout)
 			chat_rejoin(c);
 		return 1;
 	}
@@ -235,14 +263,9 @@ chat_sock_cb(evutil_socket_t fd, short what, void *arg)
 			event_base_loopbreak(c->base);
 			return;
 		}
-		if (!chat_service_says(c, buf, (size_t)n))
+		if (!chat_service_says(c, buf, (size_t)n)) {
 			chat_print(buf, (size_t)n);
-		if (n != sizeof not_online - 1 ||
-		    memcmp(buf, not_online, (size_t)n) != 0) {
-			/* A member again: what it sent was taken. */
-			c->rejoining = 0;
-			evbuffer_drain(c->unconfirmed,
-			    evbuffer_get_length(c->unconfirmed));
+			chat_confirm(c, buf, (size_t)n);
 		}
 	}
 	if (errno == ECONNREFUSED) {

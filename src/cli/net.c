@@ -256,8 +256,9 @@ cli_print_line(const char *s, size_t len)
 	fflush(stdout);
 }
 
-static double
-mono_now(void)
+/* Seconds on CLOCK_MONOTONIC. */
+double
+cli_mono_now(void)
 {
 	struct timespec ts;
 
@@ -278,7 +279,7 @@ cli_repeat_wait(const struct cli_target *t, const void *msg, size_t len)
 	if (t->last_len == 0 || t->last_len != len ||
 	    memcmp(t->last, msg, len) != 0)
 		return 0;
-	left = t->last_sent + CLI_REPEAT_GAP - mono_now();
+	left = t->last_sent + CLI_REPEAT_GAP - cli_mono_now();
 	return left > 0 ? left : 0;
 }
 
@@ -297,7 +298,7 @@ cli_remember_sent(struct cli_target *t, const void *msg, size_t len)
 	}
 	memcpy(t->last, msg, len);
 	t->last_len = len;
-	t->last_sent = mono_now();
+	t->last_sent = cli_mono_now();
 }
 
 /*
