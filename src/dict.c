@@ -79,20 +79,21 @@ trim(const char **s, size_t *len)
 }
 
 /*
- * Whether valid UTF-8 s holds a character a terminal acts on (ESC, a bare
- * CR, C1, bidi overrides: utf8_is_control()). A reply carries its value as
- * it is, and `nc -u` prints it to a terminal.
+ * Why a line utf8_has_control() refused is bad, as its owner would fix
+ * it: a NUL byte, invalid UTF-8, a CR inside it (old Mac line ends), else
+ * a character a terminal acts on (a reply carries a value as it is, and
+ * `nc -u` shows it).
  */
-static int
-has_control(const char *s, size_t len)
+static const char *
+dict_bad_text(const char *s, size_t len)
 {
-	uint32_t cp;
-	size_t n;
-
-	for (; len > 0; s += n, len -= n)
-		if ((n = utf8_next(s, len, &cp)) == 0 || utf8_is_control(cp))
-			return 1;
-	return 0;
+	if (memchr(s, '\0', len) != NULL)
+		return "contains a NUL byte";
+	if (!utf8_valid(s, len))
+		return "invalid UTF-8";
+	if (memchr(s, '\r', len) != NULL)
+		return "a carriage return inside the line (old Mac line ends?)";
+	return "a control character (escape, C1 or bidi control)";
 }
 
 /*
@@ -110,14 +111,8 @@ dict_split_line(const char *s, size_t len, struct dict_line *out,
 	trim(&s, &len);
 	if (len == 0 || s[0] == '#')
 		return 0;
-	if (memchr(s, '\0', len) != NULL)
-		*why = "contains a NUL byte";
-	else if (!utf8_valid(s, len))
-		*why = "invalid UTF-8";
-	else if (memchr(s, '\r', len) != NULL)
-		*why = "a carriage return inside the line (old Mac line ends?)";
-	else if (has_control(s, len))
-		*why = "a control character (escape, C1 or bidi control)";
+	if (utf8_has_control(s, len))	/* one pass over a good line */
+		*why = dict_bad_text(s, len);
 	else if ((colon = memchr(s, ':', len)) == NULL)
 		*why = "no ':' separator";
 	else {

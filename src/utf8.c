@@ -98,6 +98,32 @@ utf8_next(const char *s, size_t len, uint32_t *cp)
 }
 
 /*
+ * Whether s holds one of utf8_is_control's characters, or is not
+ * well-formed: a line of a dictionary, sent as it is to a terminal. Quick
+ * on what such files hold: printable ASCII is passed over as bytes, and a
+ * sequence led by 0xE3 or above (U+3000 on, CJK) is past the last
+ * control, U+2069.
+ */
+int
+utf8_has_control(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, n;
+
+	for (i = 0; i < len; i += n) {
+		n = 1;
+		if (p[i] >= 0x20 && p[i] < 0x7f)
+			continue;
+		if (p[i] >= 0x80 && (n = utf8_seq(p + i, len - i)) == 0)
+			return 1;
+		if (p[i] < 0xe3 && utf8_is_control(n == 1 ? p[i] :
+		    utf8_decode(p + i, n)))
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * Whether cp shows nothing of its own yet changes or hides what is there:
  * the format characters (Unicode Cf: soft hyphen, zero-width spaces and
  * joiners, word joiner and invisible operators, BOM, interlinear

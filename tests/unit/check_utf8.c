@@ -24,6 +24,55 @@ START_TEST(test_utf8)
 }
 END_TEST
 
+/* cp as UTF-8 into buf; its length. */
+static size_t
+encode(uint32_t cp, char *buf)
+{
+	if (cp < 0x80) {
+		buf[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		buf[0] = (char)(0xc0 | cp >> 6);
+		buf[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		buf[0] = (char)(0xe0 | cp >> 12);
+		buf[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		buf[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	buf[0] = (char)(0xf0 | cp >> 18);
+	buf[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	buf[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	buf[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* Its shortcuts (printable ASCII, lead bytes from 0xE3) agree with
+ * utf8_is_control on every code point. */
+START_TEST(test_utf8_has_control)
+{
+	char buf[8];
+	uint32_t cp, wrong = 0;
+	size_t n;
+
+	/* A plain test in the loop: ck_assert marks a point each call. */
+	for (cp = 0x10ffff; cp > 0; cp--) {
+		n = encode(cp, buf);
+		if (!(cp >= 0xd800 && cp <= 0xdfff) &&
+		    utf8_has_control(buf, n) != utf8_is_control(cp))
+			wrong = cp;
+	}
+	ck_assert_msg(wrong == 0, "U+%04X", (unsigned)wrong);
+	ck_assert(utf8_has_control("\0", 1));
+	ck_assert(utf8_has_control("ok\xff", 3));		/* not UTF-8 */
+	ck_assert(utf8_has_control("\xe8\x8b", 2));		/* cut short */
+	ck_assert(!utf8_has_control("tab\tand 苹果", strlen("tab\tand 苹果")));
+}
+END_TEST
+
 START_TEST(test_utf8_text)
 {
 	ck_assert(utf8_text("tab\tand 世界", strlen("tab\tand 世界")));
@@ -108,6 +157,7 @@ utf8_suite(void)
 	TCase *tc = tcase_create("pure");
 
 	tcase_add_test(tc, test_utf8);
+	tcase_add_test(tc, test_utf8_has_control);
 	tcase_add_test(tc, test_utf8_text);
 	tcase_add_test(tc, test_utf8_text_invisible);
 	tcase_add_test(tc, test_utf8_blank);
