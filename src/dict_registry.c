@@ -153,7 +153,7 @@ dict_registry_licence(const char *text, size_t len, char *out, size_t outlen)
 static void
 read_licence(const char *file, char *out, size_t outlen)
 {
-	char head[LICENCE_HEAD], raw[sizeof ((struct dict_entry *)0)->licence];
+	char head[LICENCE_HEAD], raw[DICT_REGISTRY_LICENCE_MAX + 1];
 	size_t n = 0;
 	FILE *f;
 

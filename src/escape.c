@@ -10,7 +10,7 @@
  * line and paragraph separators become \u{XXXX}, as netdemo-cli shows
  * them, so a line cannot be made to read other than it is; a backslash
  * becomes \\, so a typed "\n" differs from an escaped newline. Other
- * valid non-ASCII UTF-8 stays readable. In a quoted field (escape_quoted)
+ * valid non-ASCII UTF-8 stays readable. In a quoted field (escape_vformat)
  * a quote also becomes \", so the field cannot end early and forge
  * another; escape_vformat formats a log message so that it knows which
  * arguments are quoted.
@@ -122,13 +122,6 @@ size_t
 escape_text(const char *in, size_t n, char *out, size_t outlen)
 {
 	return escape_into(in, n, out, outlen, 0);
-}
-
-/* in[0..n) escaped for the inside of a "quoted" field: '"' becomes \". */
-size_t
-escape_quoted(const char *in, size_t n, char *out, size_t outlen)
-{
-	return escape_into(in, n, out, outlen, 1);
 }
 
 /* The length modifier of a conversion, one letter: 'H' for hh, 'q' for ll. */
@@ -256,7 +249,7 @@ escape_vformat(char *out, size_t outlen, const char *fmt, va_list ap)
 	char piece[2048];
 	const char *f = fmt, *lit;
 	size_t off = 0, len;
-	int n, quoted = 0;
+	int n, full, quoted = 0;
 	va_list aq;
 
 	if (outlen == 0)
@@ -273,13 +266,10 @@ escape_vformat(char *out, size_t outlen, const char *fmt, va_list ap)
 		    (n = escape_format_arg(piece, sizeof piece, &f, &aq)) < 0)
 			break;
 		len = n < (int)sizeof piece ? (size_t)n : sizeof piece - 1;
-		if (outlen - off < ESCAPE_MAX(len)) {
-			off += (quoted ? escape_quoted : escape_text)(piece, len,
-			    out + off, outlen - off);
+		full = outlen - off < ESCAPE_MAX(len);
+		off += escape_into(piece, len, out + off, outlen - off, quoted);
+		if (full)
 			break;
-		}
-		off += (quoted ? escape_quoted : escape_text)(piece, len,
-		    out + off, outlen - off);
 	}
 	va_end(aq);
 	return off;

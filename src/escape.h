@@ -10,7 +10,6 @@
 #define ESCAPE_MAX(n)	((n) * 4 + 1)
 
 size_t	escape_text(const char *, size_t, char *, size_t);
-size_t	escape_quoted(const char *, size_t, char *, size_t);
 size_t	escape_vformat(char *, size_t, const char *, va_list)
 	    __attribute__((format(printf, 3, 0)));
 

@@ -304,14 +304,14 @@ static void
 log_verr(enum log_level level, int saved, const char *fmt, va_list ap)
 {
 	char msg[LOG_LINE_MAX];
+	const char *why = strerror(saved);
 	size_t n;
 
 	if (!log_enabled(level))
 		return;
 	n = escape_vformat(msg, sizeof msg, fmt, ap);
 	n += escape_text(": ", 2, msg + n, sizeof msg - n);
-	n += escape_text(strerror(saved), strlen(strerror(saved)), msg + n,
-	    sizeof msg - n);
+	n += escape_text(why, strlen(why), msg + n, sizeof msg - n);
 	log_write(level, msg, n);
 }
 

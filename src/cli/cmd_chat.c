@@ -94,7 +94,7 @@ chat_send_line(struct chat *c, char *line, size_t n)
 	double left = cli_repeat_wait(&c->t, line, n);
 	struct timeval tv;
 
-	if (left == 0 || c->ev_held == NULL) {
+	if (left == 0) {
 		chat_send_text(c, line, n);
 		free(line);
 		return;
@@ -158,6 +158,17 @@ chat_pong(struct chat *c, const char *buf, size_t n)
 	chat_ping_schedule(c);
 }
 
+/* Forgets the line held back, if any, and its timer. */
+static void
+chat_unhold(struct chat *c)
+{
+	if (c->held == NULL)
+		return;
+	evtimer_del(c->ev_held);
+	free(c->held);
+	c->held = NULL;
+}
+
 /*
  * buf, a line the service sent, as "NAME# LINE": drops what it confirms
  * from the lines sent and not come back, up to LINE's first (the earlier
@@ -197,15 +208,11 @@ chat_rejoin(struct chat *c)
 	c->rejoined_at = cli_mono_now();
 	chat_send(c, "online", 6);
 	chat_send_nick(c);
-	if (c->held != NULL) {
-		evtimer_del(c->ev_held);
-		if (evbuffer_prepend(c->in.buf, "\n", 1) == -1 ||
-		    evbuffer_prepend(c->in.buf, c->held, c->held_len) == -1)
-			cli_warn("%s: out of memory: a line is lost",
-			    c->o.prog);
-		free(c->held);
-		c->held = NULL;
-	}
+	if (c->held != NULL &&
+	    (evbuffer_prepend(c->in.buf, "\n", 1) == -1 ||
+	    evbuffer_prepend(c->in.buf, c->held, c->held_len) == -1))
+		cli_warn("%s: out of memory: a line is lost", c->o.prog);
+	chat_unhold(c);
 	if (evbuffer_prepend_buffer(c->in.buf, c->unconfirmed) == -1)
 		cli_warn("%s: out of memory: lines are lost", c->o.prog);
 	evbuffer_drain(c->unconfirmed, evbuffer_get_length(c->unconfirmed));
@@ -299,11 +306,7 @@ chat_leave(struct chat *c)
 	if (c->leaving)
 		return;
 	c->leaving = 1;
-	if (c->held != NULL) {		/* Ctrl-C while a line waits */
-		evtimer_del(c->ev_held);
-		free(c->held);
-		c->held = NULL;
-	}
+	chat_unhold(c);			/* Ctrl-C while a line waits */
 	cli_input_pause(&c->in, 1);
 	chat_send(c, "offline", 7);
 	if (c->ev_bye == NULL || evtimer_add(c->ev_bye, &tv) == -1)
